@@ -1,0 +1,430 @@
+// SPDX-License-Identifier: MIT
+// diag.c: source files and every diagnostic hgc prints.
+//
+// A diagnostic is "file:line:col: error: message", the source line, a
+// caret under the column, an optional hint, then one "included from"
+// line per include level (chibicc's verror_at, jq's locfile). The same
+// content goes out as one JSON object per line with --diagnostics=json.
+// Stages report and go on; ctx->nerrors tells the driver whether to stop
+// between stages. Columns count characters, as libyaml's marks do.
+#include "hgc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void ctx_init(Ctx *ctx) {
+  memset(ctx, 0, sizeof *ctx);
+  ctx->perm = arena_new();
+  ctx->arena = ctx->perm;
+  ctx->err = stderr;
+  ctx->plan_chars = 1500;
+  ctx->root = ".";
+}
+
+void ctx_free(Ctx *ctx) {
+  if (ctx->arena != ctx->perm)
+    arena_free(ctx->arena);
+  arena_free(ctx->perm);
+  ctx->arena = ctx->perm = NULL;
+}
+
+// Path for messages: relative to the cwd when below it, else absolute.
+static const char *display_name(Ctx *ctx, const char *path) {
+  char real[PATH_MAX];
+  char cwd[PATH_MAX];
+  if (!realpath(path, real) || !getcwd(cwd, sizeof cwd))
+    return arena_strdup(ctx->perm, path);
+  size_t n = strlen(cwd);
+  if (strncmp(real, cwd, n) == 0 && real[n] == '/')
+    return arena_strdup(ctx->perm, real + n + 1);
+  return arena_strdup(ctx->perm, real);
+}
+
+// Length of the UTF-8 sequence at p (at most n bytes), 0 if invalid.
+static size_t utf8_len(const unsigned char *p, size_t n) {
+  unsigned c = p[0];
+  size_t len;
+  unsigned min;
+  if (c < 0x80)
+    return 1;
+  if (c >= 0xC2 && c <= 0xDF)
+    len = 2, min = 0x80;
+  else if (c >= 0xE0 && c <= 0xEF)
+    len = 3, min = 0x800;
+  else if (c >= 0xF0 && c <= 0xF4)
+    len = 4, min = 0x10000;
+  else
+    return 0;
+  if (len > n)
+    return 0;
+  unsigned cp = c & (0x7F >> len);
+  for (size_t i = 1; i < len; i++) {
+    if ((p[i] & 0xC0) != 0x80)
+      return 0;
+    cp = (cp << 6) | (p[i] & 0x3F);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+    return 0;
+  return len;
+}
+
+// Steps over one character; an invalid byte counts as one.
+static size_t char_step(const char *s, size_t n) {
+  size_t k = utf8_len((const unsigned char *)s, n);
+  return k ? k : 1;
+}
+
+static void build_lines(SourceFile *f, Arena *a) {
+  int n = 1;
+  for (size_t i = 0; i < f->len; i++)
+    n += f->text[i] == '\n';
+  f->line_starts = arena_calloc(a, sizeof(size_t) * (size_t)n);
+  int k = 0;
+  f->line_starts[k++] = 0;
+  for (size_t i = 0; i < f->len; i++)
+    if (f->text[i] == '\n')
+      f->line_starts[k++] = i + 1;
+  f->nlines = n;
+}
+
+size_t diag_offset(SourceFile *f, int line, int col) {
+  if (line < 1)
+    return 0;
+  if (line > f->nlines)
+    return f->len;
+  size_t off = f->line_starts[line - 1];
+  for (int c = 1; c < col && off < f->len && f->text[off] != '\n'; c++)
+    off += char_step(f->text + off, f->len - off);
+  return off;
+}
+
+Loc diag_loc(SourceFile *f, size_t offset) {
+  if (offset > f->len)
+    offset = f->len;
+  int lo = 0;
+  int hi = f->nlines - 1;
+  while (lo < hi) {
+    int mid = (lo + hi + 1) / 2;
+    if (f->line_starts[mid] <= offset)
+      lo = mid;
+    else
+      hi = mid - 1;
+  }
+  int col = 1;
+  for (size_t i = f->line_starts[lo]; i < offset; col++)
+    i += char_step(f->text + i, f->len - i);
+  return (Loc){f, lo + 1, col};
+}
+
+static SourceFile *new_source(Ctx *ctx, const char *path, const char *display,
+                              char *text, size_t len, const Loc *from) {
+  SourceFile *f = arena_calloc(ctx->perm, sizeof *f);
+  f->path = arena_strdup(ctx->perm, path);
+  f->display = display;
+  if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+    text += 3;
+    len -= 3;
+  }
+  f->text = text;
+  f->len = len;
+  if (from) {
+    Loc *copy = arena_calloc(ctx->perm, sizeof *copy);
+    *copy = *from;
+    f->included_from = copy;
+  }
+  build_lines(f, ctx->perm);
+  return f;
+}
+
+SourceFile *diag_text_file(Ctx *ctx, const char *name, const char *text) {
+  size_t len = strlen(text);
+  return new_source(ctx, name, arena_strdup(ctx->perm, name),
+                    arena_strndup(ctx->perm, text, len), len, NULL);
+}
+
+// Reports a file we could not read, at the place that named it if any.
+static SourceFile *read_error(Ctx *ctx, const char *path, const Loc *from,
+                              const char *why) {
+  Loc at = from ? *from : (Loc){0};
+  error_at(ctx, at, NULL, "cannot read '%s': %s", path, why);
+  return NULL;
+}
+
+SourceFile *diag_read_file(Ctx *ctx, const char *path, const Loc *from) {
+  // O_NONBLOCK: opening a FIFO must not hang; we refuse it below anyway.
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
+    return read_error(ctx, path, from, strerror(errno));
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    int e = errno;
+    close(fd);
+    return read_error(ctx, path, from, strerror(e));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    close(fd);
+    return read_error(ctx, path, from,
+                      S_ISDIR(st.st_mode) ? "is a directory"
+                                          : "not a regular file");
+  }
+  if (st.st_size > HGC_MAX_SPEC_BYTES) {
+    close(fd);
+    Loc at = from ? *from : (Loc){0};
+    error_at(ctx, at, "split the file, or raise the limit",
+             "'%s' is too large (limit is %d bytes)", path,
+             HGC_MAX_SPEC_BYTES);
+    return NULL;
+  }
+  size_t cap = (size_t)st.st_size;
+  char *text = arena_calloc(ctx->perm, cap + 1);
+  size_t len = 0;
+  while (len < cap) {
+    ssize_t n = read(fd, text + len, cap - len);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      int e = errno;
+      close(fd);
+      return read_error(ctx, path, from, strerror(e));
+    }
+    if (n == 0)
+      break;
+    len += (size_t)n;
+  }
+  close(fd);
+  text[len] = '\0';
+  SourceFile *f =
+      new_source(ctx, path, display_name(ctx, path), text, len, from);
+  for (size_t i = 0; i < f->len;) {
+    size_t k = utf8_len((const unsigned char *)f->text + i, f->len - i);
+    if (!k) {
+      error_at(ctx, diag_loc(f, i), "save the file as UTF-8",
+               "invalid UTF-8 byte 0x%02X",
+               (unsigned char)f->text[i]);
+      return NULL;
+    }
+    i += k;
+  }
+  return f;
+}
+
+enum { C_RESET, C_BOLD, C_RED, C_MAGENTA, C_CYAN, C_GREEN };
+static const char *const ansi[] = {"\033[0m",    "\033[1m",    "\033[1;31m",
+                                   "\033[1;35m", "\033[1;36m", "\033[1;32m"};
+
+static const char *color(const Ctx *ctx, int c) {
+  return ctx->color ? ansi[c] : "";
+}
+
+// Prints the source line of loc (control bytes shown as '?') and a caret
+// under its column.
+static void print_source(Ctx *ctx, Loc loc) {
+  SourceFile *f = loc.file;
+  if (!f || loc.line < 1)
+    return;
+  if (loc.line > f->nlines)
+    return;
+  size_t start = f->line_starts[loc.line - 1];
+  size_t end = start;
+  while (end < f->len && f->text[end] != '\n' && f->text[end] != '\r')
+    end++;
+  FILE *out = ctx->err;
+  fprintf(out, "%5d | ", loc.line);
+  for (size_t i = start; i < end; i++) {
+    unsigned char c = (unsigned char)f->text[i];
+    fputc(c < 0x20 && c != '\t' ? '?' : c, out);
+  }
+  fputs("\n      | ", out);
+  // Pad with the line's own tabs so the caret lines up in any terminal.
+  size_t i = start;
+  for (int c = 1; c < loc.col && i < end; c++) {
+    fputc(f->text[i] == '\t' ? '\t' : ' ', out);
+    i += char_step(f->text + i, end - i);
+  }
+  fprintf(out, "%s^%s\n", color(ctx, C_GREEN), color(ctx, C_RESET));
+}
+
+static const char *const sev_name[] = {"error", "warning", "note"};
+
+static void print_text(Ctx *ctx, Loc loc, Severity sev, const char *hint,
+                       const char *msg) {
+  FILE *out = ctx->err;
+  static const int sev_color[] = {C_RED, C_MAGENTA, C_CYAN};
+  fputs(color(ctx, C_BOLD), out);
+  if (!loc.file)
+    fputs("hgc: ", out);
+  else if (loc.line < 1)
+    fprintf(out, "%s: ", loc.file->display);
+  else
+    fprintf(out, "%s:%d:%d: ", loc.file->display, loc.line, loc.col);
+  fprintf(out, "%s%s:%s %s\n", color(ctx, sev_color[sev]), sev_name[sev],
+          color(ctx, C_RESET), msg);
+  print_source(ctx, loc);
+  if (hint)
+    fprintf(out, "  hint: %s\n", hint);
+  for (const Loc *in = loc.file ? loc.file->included_from : NULL; in;
+       in = in->file ? in->file->included_from : NULL)
+    if (in->file)
+      fprintf(out, "  included from %s:%d\n", in->file->display, in->line);
+}
+
+static void print_json(Ctx *ctx, Loc loc, Severity sev, const char *hint,
+                       const char *msg) {
+  json_t *o = json_object();
+  json_t *from = json_array();
+  json_object_set_new(o, "file",
+                      loc.file ? json_string(loc.file->display) : json_null());
+  json_object_set_new(o, "line", loc.line ? json_integer(loc.line) : json_null());
+  json_object_set_new(o, "col", loc.col ? json_integer(loc.col) : json_null());
+  json_object_set_new(o, "severity", json_string(sev_name[sev]));
+  json_object_set_new(o, "message", json_string(msg));
+  json_object_set_new(o, "hint", hint ? json_string(hint) : json_null());
+  for (const Loc *in = loc.file ? loc.file->included_from : NULL;
+       in && in->file; in = in->file->included_from) {
+    json_t *l = json_object();
+    json_object_set_new(l, "file", json_string(in->file->display));
+    json_object_set_new(l, "line", json_integer(in->line));
+    json_array_append_new(from, l);
+  }
+  json_object_set_new(o, "included_from", from);
+  char *s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+  if (s)
+    fprintf(ctx->err, "%s\n", s);
+  free(s);
+  json_decref(o);
+}
+
+static void vdiag(Ctx *ctx, Loc loc, Severity sev, const char *hint,
+                  const char *fmt, va_list ap) {
+  if (sev == SEV_WARNING && ctx->werror)
+    sev = SEV_ERROR;
+  if (sev == SEV_ERROR) {
+    if (++ctx->nerrors > HGC_MAX_ERRORS) {
+      if (ctx->nerrors == HGC_MAX_ERRORS + 1)
+        fprintf(ctx->err, "hgc: too many errors (limit is %d); stopping\n",
+                HGC_MAX_ERRORS);
+      return;
+    }
+  } else {
+    if (sev == SEV_WARNING)
+      ctx->nwarnings++;
+    if (ctx->quiet || ctx->nerrors > HGC_MAX_ERRORS)
+      return;
+  }
+  char msg[1024];
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  if (ctx->format == DIAG_JSON)
+    print_json(ctx, loc, sev, hint, msg);
+  else
+    print_text(ctx, loc, sev, hint, msg);
+}
+
+void diag(Ctx *ctx, Loc loc, Severity sev, const char *hint, const char *fmt,
+          ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vdiag(ctx, loc, sev, hint, fmt, ap);
+  va_end(ap);
+}
+
+void error_at(Ctx *ctx, Loc loc, const char *hint, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vdiag(ctx, loc, SEV_ERROR, hint, fmt, ap);
+  va_end(ap);
+}
+
+void warn_at(Ctx *ctx, Loc loc, const char *hint, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vdiag(ctx, loc, SEV_WARNING, hint, fmt, ap);
+  va_end(ap);
+}
+
+void note_at(Ctx *ctx, Loc loc, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vdiag(ctx, loc, SEV_NOTE, NULL, fmt, ap);
+  va_end(ap);
+}
+
+static int lower(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
+
+// Optimal string alignment distance, case-insensitive; capped inputs.
+static int edit_distance(const char *a, const char *b) {
+  enum { MAXLEN = 64 };
+  size_t n = strlen(a);
+  size_t m = strlen(b);
+  if (n > MAXLEN || m > MAXLEN)
+    return INT_MAX;
+  int d[MAXLEN + 1][MAXLEN + 1];
+  for (size_t i = 0; i <= n; i++)
+    d[i][0] = (int)i;
+  for (size_t j = 0; j <= m; j++)
+    d[0][j] = (int)j;
+  for (size_t i = 1; i <= n; i++)
+    for (size_t j = 1; j <= m; j++) {
+      int cost = lower(a[i - 1]) != lower(b[j - 1]);
+      int v = d[i - 1][j] + 1;
+      if (d[i][j - 1] + 1 < v)
+        v = d[i][j - 1] + 1;
+      if (d[i - 1][j - 1] + cost < v)
+        v = d[i - 1][j - 1] + cost;
+      if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) &&
+          lower(a[i - 2]) == lower(b[j - 1]) && d[i - 2][j - 2] + 1 < v)
+        v = d[i - 2][j - 2] + 1;
+      d[i][j] = v;
+    }
+  return d[n][m];
+}
+
+const char *diag_suggest(const char *word, const char *const *cands, int n) {
+  const char *best = NULL;
+  int best_d = INT_MAX;
+  int len = (int)strlen(word);
+  int limit = len < 4 ? 1 : len / 3 + 1;
+  for (int i = 0; i < n; i++) {
+    int d = edit_distance(word, cands[i]);
+    if (d < best_d) {
+      best_d = d;
+      best = cands[i];
+    }
+  }
+  return best_d <= limit && best_d < len ? best : NULL;
+}
+
+const char *diag_did_you_mean(Ctx *ctx, const char *word,
+                              const char *const *cands, int n) {
+  const char *s = diag_suggest(word, cands, n);
+  return s ? arena_printf(ctx->arena, "did you mean '%s'?", s) : NULL;
+}
+
+void msg_error(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("hgc: ", stderr);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+}
+
+void msg_warn(Ctx *ctx, const char *fmt, ...) {
+  if (ctx->quiet)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("hgc: warning: ", ctx->err);
+  vfprintf(ctx->err, fmt, ap);
+  fputc('\n', ctx->err);
+  va_end(ap);
+}
+
+void hgc_unreachable(const char *file, int line) {
+  fprintf(stderr, "hgc: internal error at %s:%d\n", file, line);
+  abort();
+}

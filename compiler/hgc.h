@@ -1,0 +1,422 @@
+// SPDX-License-Identifier: MIT
+// hgc.h: the compiler's one internal header, a section per pipeline stage.
+//
+//   load.c     file -> Node tree (libyaml), every node with its Loc
+//   include.c  top-level and scene includes -> one merged Node tree
+//   vars.c     ${var} expansion on the merged tree
+//   rows.c     batch rows (CSV or YAML) -> a list of maps
+//   validate.c Node tree -> typed Spec (all semantic checks)
+//   script.c   script text and pauses -> normalised input_text
+//   lower.c    Spec -> request body (jansson)
+//   emit.c     json_t -> canonical JSON text, atomic file writes
+//   diag.c     every diagnostic, with source line and caret
+//
+// Ownership: everything a stage allocates comes from ctx->arena (zeroed,
+// freed once); SourceFiles live in ctx->perm so diagnostics outlive a
+// compilation. jansson values are owned by their parent; only roots are
+// decref'd.
+#ifndef HGC_H
+#define HGC_H
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define HGC_VERSION "0.1.0"
+#define HGC_FORMAT 1 // the spec format version, `hgc: 1`
+
+// Limits: each is named in the message that enforces it.
+#define HGC_MAX_SPEC_BYTES (8 << 20) // size of one spec file
+#define HGC_MAX_NODES 200000         // YAML nodes after alias expansion
+#define HGC_MAX_DEPTH 64             // nesting of maps and lists
+#define HGC_MAX_SCENES 50            // video_inputs per request
+#define HGC_MAX_ERRORS 100           // errors reported before giving up
+
+#define HGC_WUR __attribute__((warn_unused_result))
+#define HGC_PRINTF(f, a) __attribute__((format(printf, f, a)))
+
+typedef enum {
+  HGC_OK = 0,
+  HGC_ESPEC = 1,    // invalid spec
+  HGC_EUSAGE = 2,   // bad command line
+  HGC_EAUTH = 3,    // 401/403 or no key
+  HGC_ETIMEOUT = 4, // --timeout ran out
+  HGC_EAPI = 5,     // API or network error
+  HGC_ERENDER = 6,  // a video failed to render
+  HGC_EDRIFT = 7,   // --check found stale output
+} ExitCode;
+
+//
+// arena.c
+//
+typedef struct Arena Arena;
+
+Arena *arena_new(void);
+void arena_free(Arena *a);
+void *arena_calloc(Arena *a, size_t size);            // zeroed; aborts on OOM
+char *arena_strndup(Arena *a, const char *s, size_t n); // NUL-terminated copy
+char *arena_strdup(Arena *a, const char *s);
+char *arena_printf(Arena *a, const char *fmt, ...) HGC_PRINTF(2, 3);
+
+//
+// buf.c: a growable byte buffer with a hard cap (curl's dynbuf)
+//
+typedef struct {
+  char *data; // NUL-terminated when non-NULL
+  size_t len; // bytes used, without the NUL
+  size_t cap; // bytes allocated
+  size_t max; // len may never exceed this
+} Buf;
+
+void buf_init(Buf *b, size_t max);
+bool buf_add(Buf *b, const void *p, size_t n) HGC_WUR; // false: over cap/OOM, b freed
+bool buf_addstr(Buf *b, const char *s) HGC_WUR;
+bool buf_addc(Buf *b, char c) HGC_WUR;
+bool buf_addf(Buf *b, const char *fmt, ...) HGC_WUR HGC_PRINTF(2, 3);
+char *buf_take(Buf *b); // caller frees (malloc'd); b is reset
+void buf_free(Buf *b);
+
+//
+// diag.c
+//
+typedef struct Loc Loc;
+
+// One input file, kept for the whole run so diagnostics can quote it.
+typedef struct SourceFile {
+  const char *path;     // as opened (absolute or relative to cwd)
+  const char *display;  // relative to cwd when below it, else absolute
+  const char *text;     // contents, BOM stripped, NUL-terminated
+  size_t len;           // bytes in text
+  size_t *line_starts;  // byte offset of each line
+  int nlines;           // entries in line_starts
+  const Loc *included_from; // the include that pulled this file in, or NULL
+} SourceFile;
+
+// A position: 1-based line and column (column counts characters, as
+// libyaml does). file == NULL means no position (the command line).
+struct Loc {
+  SourceFile *file;
+  int line;
+  int col;
+};
+
+typedef enum { SEV_ERROR, SEV_WARNING, SEV_NOTE } Severity;
+typedef enum { DIAG_TEXT, DIAG_JSON } DiagFormat;
+
+typedef struct Ctx {
+  Arena *perm;         // lives for the whole run: SourceFiles, options
+  Arena *arena;        // one compilation (a spec, or one batch row)
+  int nerrors;         // errors reported so far (warnings under --werror count)
+  int nwarnings;       // warnings reported so far
+  bool werror;         // --werror: warnings are errors
+  bool quiet;          // --quiet: no warnings or notes
+  bool color;          // ANSI colour on stderr
+  DiagFormat format;   // --diagnostics=text|json
+  FILE *err;           // where diagnostics go (stderr)
+  int plan_chars;      // --plan: script character limit (default 1500)
+  const char *root;    // project root, absolute, no trailing slash
+} Ctx;
+
+void ctx_init(Ctx *ctx);
+void ctx_free(Ctx *ctx);
+
+// Reads a whole file into a SourceFile in ctx->perm: checks the size
+// limit, strips a UTF-8 BOM and rejects invalid UTF-8 (diagnostic at the
+// first bad byte). `from` is the include or key that names the file, for
+// "included from" lines; NULL for files named on the command line.
+SourceFile *diag_read_file(Ctx *ctx, const char *path, const Loc *from);
+// Wraps text that did not come from a file (a -D value) as a SourceFile.
+SourceFile *diag_text_file(Ctx *ctx, const char *name, const char *text);
+
+// Emits one diagnostic: "file:line:col: error: msg", the source line, a
+// caret and, when hint is non-NULL, a hint line. Then one "included from"
+// line per include level. hint may be NULL.
+void diag(Ctx *ctx, Loc loc, Severity sev, const char *hint, const char *fmt,
+          ...) HGC_PRINTF(5, 6);
+void error_at(Ctx *ctx, Loc loc, const char *hint, const char *fmt, ...)
+    HGC_PRINTF(4, 5);
+void warn_at(Ctx *ctx, Loc loc, const char *hint, const char *fmt, ...)
+    HGC_PRINTF(4, 5);
+void note_at(Ctx *ctx, Loc loc, const char *fmt, ...) HGC_PRINTF(3, 4);
+
+// The candidate closest to word by edit distance, or NULL when none is
+// close enough to be a plausible typo.
+const char *diag_suggest(const char *word, const char *const *cands, int n);
+// "did you mean 'x'?" in ctx->arena, or NULL.
+const char *diag_did_you_mean(Ctx *ctx, const char *word,
+                              const char *const *cands, int n);
+
+// Byte offset of a Loc in its file, and back.
+size_t diag_offset(SourceFile *f, int line, int col);
+Loc diag_loc(SourceFile *f, size_t offset);
+
+// Tool-level messages: "hgc: msg" and "hgc: warning: msg" on stderr.
+void msg_error(const char *fmt, ...) HGC_PRINTF(1, 2);
+void msg_warn(Ctx *ctx, const char *fmt, ...) HGC_PRINTF(2, 3);
+
+_Noreturn void hgc_unreachable(const char *file, int line);
+#define unreachable() hgc_unreachable(__FILE__, __LINE__)
+
+//
+// load.c
+//
+typedef enum { NK_SCALAR, NK_MAP, NK_SEQ } NodeKind;
+typedef enum { SC_PLAIN, SC_QUOTED, SC_BLOCK } ScalarStyle;
+// What a scalar means under the YAML 1.2 core schema (quoted: string).
+typedef enum { ST_NULL, ST_BOOL, ST_INT, ST_FLOAT, ST_STRING } ScalarType;
+
+typedef struct Node Node;
+typedef struct {
+  Node *key;   // always a scalar
+  Node *value;
+} Pair;
+
+struct Node {
+  NodeKind kind;
+  Loc loc;            // where the node starts
+  Loc end;            // just past where it ends
+  // NK_SCALAR
+  const char *text;   // value, NUL-terminated (may hold NULs: use len)
+  size_t len;
+  ScalarStyle style;
+  // NK_MAP
+  Pair *pairs;
+  int npairs;
+  // NK_SEQ
+  Node **items;
+  int nitems;
+};
+
+// Loads one YAML file (one document) into a Node tree allocated in
+// ctx->arena. Reports: unreadable or oversized files, invalid UTF-8,
+// YAML syntax errors (tabs get their own message), duplicate keys (at the
+// second one, with a note at the first), non-scalar keys, several
+// documents, an alias expansion or nesting beyond the limits, and an
+// empty file (at 1:1). Returns NULL after reporting. The top level may be
+// any node kind; callers check what they need.
+Node *load_file(Ctx *ctx, const char *path, const Loc *from);
+// Same, from text that is already a SourceFile.
+Node *load_source(Ctx *ctx, SourceFile *f);
+
+ScalarType node_type(const Node *n);       // n must be a scalar
+bool node_is_null(const Node *n);          // a null scalar (or NULL)
+Node *node_get(const Node *map, const char *key);   // value or NULL
+Pair *node_get_pair(const Node *map, const char *key);
+const char *node_kind_name(const Node *n); // "a map", "a list", "a string"...
+// Fresh nodes in ctx->arena, for stages that build trees.
+Node *node_new_scalar(Ctx *ctx, Loc loc, const char *text, size_t len,
+                      ScalarStyle style);
+Node *node_new_map(Ctx *ctx, Loc loc);
+Node *node_new_seq(Ctx *ctx, Loc loc);
+void node_map_put(Ctx *ctx, Node *map, Node *key, Node *value); // append
+void node_seq_push(Ctx *ctx, Node *seq, Node *item);
+Node *node_copy(Ctx *ctx, const Node *n); // deep copy, locations kept
+// Where byte `offset` of a scalar's text stands in the source: exact for
+// plain and quoted single-line scalars and literal blocks without escapes,
+// else the scalar's own start. `needle` (may be NULL) is the text found at
+// offset, used to search the raw source when the direct mapping fails.
+Loc node_text_loc(const Node *n, size_t offset, const char *needle);
+
+//
+// include.c
+//
+// Loads the spec at path and everything it includes: top-level `include:`
+// files are loaded first, in order, then the including file is merged on
+// top (maps merge deeply; lists and scalars replace; `background` values
+// and the character and speech slots of a scene replace as a whole).
+// Scene items `{include: PATH}` splice that file's scenes. Paths are
+// relative to the including file and may not leave ctx->root (after
+// symlinks); a cycle is reported at the include that closes it, with the
+// chain. Returns the merged top-level map without `include` keys, or NULL
+// after reporting.
+Node *include_resolve(Ctx *ctx, const char *path);
+// Resolves a path named in a spec (relative to the file holding `at`),
+// checks it stays under ctx->root, and returns it relative to the cwd as
+// it can be opened; NULL after reporting at `at`.
+const char *include_path(Ctx *ctx, const Node *at, const char *rel);
+
+//
+// vars.c
+//
+typedef struct {
+  const char **defines; // "name=value" from -D, in command-line order
+  int ndefines;
+  const char *vars_file; // --vars FILE, or NULL
+} VarsOptions;
+
+// Reads -D values (each parsed as a YAML scalar) and the --vars file (a
+// flat YAML map) into one map, -D winning. Allocated in ctx->perm so it
+// serves every spec and row. NULL after reporting.
+Node *vars_overrides(Ctx *ctx, const VarsOptions *opts);
+// Expands ${name}, ${a.b.c}, ${name:-fallback}, ${env.NAME} and $${ in
+// every scalar value of doc (keys are never expanded), with precedence
+// overrides > doc `vars` (already merged with included vars). `row` is the
+// batch row map for ${row.X}, or NULL. A scalar that is exactly ${x} takes
+// the value's type. Returns a new tree (ctx->arena), or NULL after
+// reporting every undefined variable at its own line and column.
+Node *vars_expand(Ctx *ctx, const Node *doc, const Node *overrides,
+                  const Node *row);
+
+//
+// rows.c
+//
+// Loads batch rows: a CSV file (RFC 4180, header row, BOM allowed; every
+// cell a quoted-style string scalar with its own line and column) or a
+// YAML file holding a list of maps. Returns a sequence of maps, or NULL
+// after reporting. `from` is where the rows file was named (may be NULL).
+Node *rows_load(Ctx *ctx, const char *path, const Loc *from);
+
+//
+// script.c
+//
+typedef struct {
+  const char *text; // normalised input_text (ctx->arena)
+  int chars;        // characters counted against the plan (no break tags)
+  int words;        // spoken words
+  int pauses;       // pauses after merging
+  long pause_ms;    // total pause time
+} Script;
+
+// Parses and normalises a scene's `script` (a string, or a list of strings
+// and {pause: DURATION} items): break tags, pause merging, every error and
+// lint warning of spec-format.md §3. Returns false after reporting.
+bool script_compile(Ctx *ctx, const Node *script, int scene_no, Script *out);
+// Parses a duration: "1.5s", "500ms", or a number of seconds. Returns NULL
+// and sets *ms, or returns an error message (ctx->arena) with *hint set.
+const char *script_duration(Ctx *ctx, const Node *n, long *ms,
+                            const char **hint) HGC_WUR;
+// Writes milliseconds as seconds, shortest: 1500 -> "1.5", 1000 -> "1".
+void script_format_seconds(long ms, char out[32]);
+
+//
+// validate.c: the typed spec
+//
+typedef enum {
+  KIND_VIDEO,
+  KIND_AGENT,
+  KIND_WEBM,
+  KIND_TEMPLATE,
+  KIND_TRANSLATE
+} SpecKind;
+typedef enum { API_V2, API_V3 } ApiVersion;
+
+typedef struct {
+  bool set;
+  bool is_int; // from a YAML integer: emitted without a fraction
+  long long i;
+  double d;    // always valid (i converted when is_int)
+  Loc loc;
+} Num;
+
+typedef struct {
+  const char *s; // NULL: not given
+  Loc loc;
+} Str;
+
+typedef struct {
+  bool set;
+  bool v;
+  Loc loc;
+} Bool;
+
+typedef enum { CHAR_NONE, CHAR_AVATAR, CHAR_TALKING_PHOTO } CharKind;
+typedef struct {
+  CharKind kind;
+  Str id;
+  Str style; // normal | closeUp | circle
+  Num scale;
+  Num offset_x;
+  Num offset_y;
+  Loc loc;
+} Character;
+
+typedef struct {
+  Str id;
+  Num speed; // 0.5-2.0
+  Num pitch; // -20..20
+  Loc loc;
+} Voice;
+
+typedef enum { SPEECH_NONE, SPEECH_SCRIPT, SPEECH_AUDIO, SPEECH_SILENCE } SpeechKind;
+typedef struct {
+  SpeechKind kind;
+  Script script;   // SPEECH_SCRIPT
+  Str audio_url;   // SPEECH_AUDIO
+  long silence_ms; // SPEECH_SILENCE
+  Loc loc;
+} Speech;
+
+typedef enum { BG_NONE, BG_COLOR, BG_IMAGE, BG_VIDEO } BgKind;
+typedef struct {
+  BgKind kind;
+  Str color; // normalised #RRGGBB
+  Str url;
+  Str fit;   // cover | contain
+  Loc loc;
+} Background;
+
+typedef struct {
+  Character character;
+  Voice voice;
+  Speech speech;
+  Background background;
+  Loc loc;
+} Scene;
+
+typedef struct {
+  int width;
+  int height;
+  bool given; // false: hgc's default
+  Loc loc;
+} Dimension;
+
+typedef struct Spec {
+  SpecKind kind;
+  ApiVersion api;
+  const char *name;   // artifact name
+  const char *source; // spec path relative to the project root
+  Loc loc;            // the document
+  Str title;
+  Bool test;
+  Str folder;
+  Bool caption;
+  Str callback_url;
+  Str callback_id;
+  Dimension dimension;
+  Scene *scenes;
+  int nscenes;
+} Spec;
+
+// Checks a merged, expanded spec document and builds the typed Spec.
+// `path` is the spec file as named on the command line. Reports every
+// problem it finds; returns NULL when any was an error.
+Spec *validate_spec(Ctx *ctx, const Node *doc, const char *path);
+
+//
+// lower.c
+//
+typedef struct {
+  const char *method; // "POST"
+  const char *path;   // "/v2/video/generate"
+  json_t *body;       // owned by the caller
+} Request;
+
+// Builds the request for a validated spec. Cannot fail.
+Request lower_spec(Ctx *ctx, const Spec *spec);
+
+//
+// emit.c
+//
+// Canonical JSON text of v: exactly Python's json.dumps(v, indent=2,
+// sort_keys=True, ensure_ascii=False) plus "\n". malloc'd; caller frees.
+char *emit_json(const json_t *v, size_t *len);
+// The artifact document of §6 wrapped around req (steals nothing).
+json_t *emit_artifact(const Spec *spec, const Request *req);
+// Writes data to path through a temp file in the same directory and a
+// rename, so readers never see a partial file. Returns 0 or an errno.
+int emit_write_file(const char *path, const char *data, size_t len);
+
+#endif
