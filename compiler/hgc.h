@@ -419,4 +419,27 @@ json_t *emit_artifact(const Spec *spec, const Request *req);
 // rename, so readers never see a partial file. Returns 0 or an errno.
 int emit_write_file(const char *path, const char *data, size_t len);
 
+//
+// driver.c: the pipeline for one spec file, and its batch rows
+//
+typedef struct {
+  VarsOptions vars;     // -D and --vars
+  const char *rows;     // --rows FILE (wins over the spec's rows:), or NULL
+} CompileOptions;
+
+// Called once per artifact, in spec order then row order. `row` is the
+// batch row map (NULL outside a batch), `row_no` its 1-based number.
+// Returns false to count the artifact as failed.
+typedef bool (*ArtifactFn)(Ctx *ctx, const Spec *spec, const Request *req,
+                           const Node *row, int row_no, void *user);
+
+// Loads, resolves, expands, validates and lowers the spec at path, once
+// per batch row. `overrides` comes from vars_overrides(). Returns the
+// number of artifacts handed to fn, or -1 when any error was reported.
+int driver_compile(Ctx *ctx, const char *path, const CompileOptions *opts,
+                   const Node *overrides, ArtifactFn fn, void *user);
+// The project root: --root, else the top of the git work tree around the
+// cwd, else the cwd. Absolute, resolved; NULL after reporting.
+const char *driver_root(Ctx *ctx, const char *opt_root);
+
 #endif

@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: MIT
+// emit.c: jansson values -> canonical JSON text, and atomic file writes.
+//
+// Input: a json_t tree (from lower.c, or the artifact emit_artifact wraps
+// around it). Output: exactly the bytes of Python's json.dumps(v,
+// indent=2, sort_keys=True, ensure_ascii=False) plus "\n", so artifacts
+// are byte-identical on every machine: keys in byte order (code point
+// order for UTF-8), two-space indent, strings raw except for the escapes
+// Python makes, reals in repr()'s shortest round-trip form. We serialize
+// ourselves because json_dumps prints reals with %.17g.
+// Ownership (jq's rule): fresh values go in through the stealing API
+// (json_object_set_new, json_array_append_new); a borrowed value is
+// increfed explicitly; the only json_decref is on the root.
+// Files are replaced by rename, so readers see the old or the new file.
+#include "hgc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+// Canonical text larger than this is refused: far above any request body
+// the API accepts, it stops an alias bomb from exhausting memory.
+#define EMIT_MAX_BYTES (64 << 20)
+
+static bool emit_value(Buf *b, const json_t *v, int depth);
+
+// A line break and the indent for depth.
+static bool emit_newline(Buf *b, int depth) {
+  if (!buf_addc(b, '\n'))
+    return false;
+  for (int i = 0; i < depth; i++)
+    if (!buf_add(b, "  ", 2))
+      return false;
+  return true;
+}
+
+// A string as Python's encoder writes it with ensure_ascii=False: '"',
+// '\\' and C0 controls are escaped (\n, or \u001f when there is no short
+// form); everything else, DEL and U+2028 included, stays raw.
+static bool emit_string(Buf *b, const char *s, size_t len) {
+  static const char short_from[] = "\"\\\b\f\n\r\t";
+  static const char short_to[] = "\"\\bfnrt";
+  if (!buf_addc(b, '"'))
+    return false;
+  size_t run = 0; // start of the bytes not yet copied
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c >= 0x20 && c != '"' && c != '\\')
+      continue;
+    // c == 0 is no short form, though strchr would find the terminator.
+    const char *hit = c ? strchr(short_from, c) : NULL;
+    char esc[8];
+    if (hit)
+      snprintf(esc, sizeof esc, "\\%c", short_to[hit - short_from]);
+    else
+      snprintf(esc, sizeof esc, "\\u%04x", c);
+    if (!buf_add(b, s + run, i - run) || !buf_addstr(b, esc))
+      return false;
+    run = i + 1;
+  }
+  return buf_add(b, s + run, len - run) && buf_addc(b, '"');
+}
+
+static bool emit_zeros(Buf *b, int n) {
+  for (int i = 0; i < n; i++)
+    if (!buf_addc(b, '0'))
+      return false;
+  return true;
+}
+
+// A real as Python's repr() writes it. The digits are the shortest that
+// read back as x: the smallest %.*e precision that round-trips through
+// strtod, which is also the closest such string (what repr picks). The
+// layout is repr's: fixed notation for decimal exponents in [-4, 16)
+// with ".0" on whole values, else d.ddde+XX. %e and strtod follow the
+// locale's decimal point; hgc never calls setlocale, so it is always the
+// C locale's '.'.
+static bool emit_real(Buf *b, double x) {
+  if (!isfinite(x)) // validation rejects .nan and .inf
+    unreachable();
+  char sci[32]; // "-d.dddddddddddddddde-308"
+  for (int prec = 0; prec < 17; prec++) {
+    snprintf(sci, sizeof sci, "%.*e", prec, x);
+    if (strtod(sci, NULL) == x)
+      break;
+  }
+  // Split "-d.ddde+XX" into sign, digits and exponent. The digits have
+  // no trailing zeros: with one, a shorter precision would have matched.
+  const char *p = sci;
+  bool neg = *p == '-';
+  p += neg;
+  char digits[20];
+  int nd = 0;
+  for (; *p != 'e'; p++)
+    if (*p != '.')
+      digits[nd++] = *p;
+  int exp = atoi(p + 1);
+
+  if (neg && !buf_addc(b, '-'))
+    return false;
+  if (exp < -4 || exp >= 16) { // 1e-05, 1.5e+300
+    if (!buf_addc(b, digits[0]))
+      return false;
+    if (nd > 1 && !(buf_addc(b, '.') && buf_add(b, digits + 1, nd - 1)))
+      return false;
+    return buf_addf(b, "e%+.2d", exp);
+  }
+  if (exp < 0) // 0.0001
+    return buf_add(b, "0.", 2) && emit_zeros(b, -exp - 1) &&
+           buf_add(b, digits, nd);
+  if (nd <= exp + 1) // 100.0
+    return buf_add(b, digits, nd) && emit_zeros(b, exp + 1 - nd) &&
+           buf_add(b, ".0", 2);
+  // 1.5
+  return buf_add(b, digits, exp + 1) && buf_addc(b, '.') &&
+         buf_add(b, digits + exp + 1, nd - exp - 1);
+}
+
+typedef struct {
+  const char *key;
+  size_t len; // keys may hold NULs (json_object_setn)
+  const json_t *value;
+} Member;
+
+// Byte order, which for UTF-8 is the code point order Python sorts by.
+static int member_cmp(const void *pa, const void *pb) {
+  const Member *a = pa;
+  const Member *b = pb;
+  int c = memcmp(a->key, b->key, a->len < b->len ? a->len : b->len);
+  if (c)
+    return c;
+  return (a->len > b->len) - (a->len < b->len);
+}
+
+static bool emit_object(Buf *b, const json_t *obj, int depth) {
+  size_t n = json_object_size(obj);
+  if (n == 0)
+    return buf_add(b, "{}", 2);
+  Member *m = malloc(n * sizeof *m);
+  if (!m) {
+    buf_free(b);
+    return false;
+  }
+  // jansson's iterators take a non-const object but do not modify it.
+  json_t *o = (json_t *)obj;
+  size_t i = 0;
+  for (void *it = json_object_iter(o); it; it = json_object_iter_next(o, it))
+    m[i++] = (Member){json_object_iter_key(it), json_object_iter_key_len(it),
+                      json_object_iter_value(it)};
+  qsort(m, n, sizeof *m, member_cmp);
+  bool ok = buf_addc(b, '{');
+  for (i = 0; ok && i < n; i++)
+    ok = (i == 0 || buf_addc(b, ',')) && emit_newline(b, depth + 1) &&
+         emit_string(b, m[i].key, m[i].len) && buf_add(b, ": ", 2) &&
+         emit_value(b, m[i].value, depth + 1);
+  free(m);
+  return ok && emit_newline(b, depth) && buf_addc(b, '}');
+}
+
+static bool emit_array(Buf *b, const json_t *arr, int depth) {
+  size_t n = json_array_size(arr);
+  if (n == 0)
+    return buf_add(b, "[]", 2);
+  if (!buf_addc(b, '['))
+    return false;
+  for (size_t i = 0; i < n; i++)
+    if (!((i == 0 || buf_addc(b, ',')) && emit_newline(b, depth + 1) &&
+          emit_value(b, json_array_get(arr, i), depth + 1)))
+      return false;
+  return emit_newline(b, depth) && buf_addc(b, ']');
+}
+
+static bool emit_value(Buf *b, const json_t *v, int depth) {
+  switch (json_typeof(v)) {
+  case JSON_OBJECT:
+    return emit_object(b, v, depth);
+  case JSON_ARRAY:
+    return emit_array(b, v, depth);
+  case JSON_STRING:
+    return emit_string(b, json_string_value(v), json_string_length(v));
+  case JSON_INTEGER:
+    return buf_addf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+  case JSON_REAL:
+    return emit_real(b, json_real_value(v));
+  case JSON_TRUE:
+    return buf_add(b, "true", 4);
+  case JSON_FALSE:
+    return buf_add(b, "false", 5);
+  case JSON_NULL:
+    return buf_add(b, "null", 4);
+  }
+  unreachable();
+}
+
+// NULL when the text would pass EMIT_MAX_BYTES or memory runs out.
+char *emit_json(const json_t *v, size_t *len) {
+  Buf b;
+  buf_init(&b, EMIT_MAX_BYTES);
+  if (!emit_value(&b, v, 0) || !buf_addc(&b, '\n'))
+    return NULL;
+  *len = b.len;
+  return buf_take(&b);
+}
+
+// artifact = { hgc: 1, name, source, method, path, body }
+// NULL when name or source is not valid UTF-8 (json_pack rejects it).
+json_t *emit_artifact(const Spec *spec, const Request *req) {
+  // "O" increfs: the caller still owns req->body.
+  return json_pack("{s:i, s:s, s:s, s:s, s:s, s:O}", "hgc", HGC_FORMAT, "name",
+                   spec->name, "source", spec->source, "method", req->method,
+                   "path", req->path, "body", req->body);
+}
+
+// The process umask, read without changing it where the kernel shows it
+// (Linux 4.7+); elsewhere by setting and restoring it, which is safe
+// because hgc creates files from one thread only.
+static mode_t current_umask(void) {
+  FILE *f = fopen("/proc/self/status", "r");
+  if (f) {
+    char line[256];
+    unsigned mask;
+    while (fgets(line, sizeof line, f))
+      if (sscanf(line, "Umask: %o", &mask) == 1) {
+        fclose(f);
+        return (mode_t)mask;
+      }
+    fclose(f);
+  }
+  mode_t mask = umask(022);
+  umask(mask);
+  return mask;
+}
+
+static int write_all(int fd, const char *data, size_t len) {
+  while (len > 0) {
+    ssize_t n = write(fd, data, len);
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      return errno;
+    }
+    data += n;
+    len -= (size_t)n;
+  }
+  return 0;
+}
+
+// No fsync: artifacts are cheap to regenerate, and rename alone already
+// keeps readers from seeing a partial file.
+int emit_write_file(const char *path, const char *data, size_t len) {
+  // DIR/.NAME.XXXXXX: same directory, so the rename cannot cross devices.
+  const char *slash = strrchr(path, '/');
+  size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
+  char *tmp = malloc(strlen(path) + sizeof ".XXXXXX" + 1);
+  if (!tmp)
+    return ENOMEM;
+  sprintf(tmp, "%.*s.%s.XXXXXX", (int)dirlen, path, path + dirlen);
+  int fd = mkstemp(tmp);
+  if (fd < 0) {
+    int err = errno;
+    free(tmp);
+    return err;
+  }
+  // mkstemp makes the file 0600; give it the mode open(2) would.
+  int err = write_all(fd, data, len);
+  if (!err && fchmod(fd, 0666 & ~current_umask()) != 0)
+    err = errno;
+  if (close(fd) != 0 && !err)
+    err = errno;
+  if (!err && rename(tmp, path) != 0)
+    err = errno;
+  if (err)
+    unlink(tmp);
+  free(tmp);
+  return err;
+}

@@ -1,0 +1,520 @@
+// SPDX-License-Identifier: MIT
+// main.c: the command line. Parses options from one sorted table (which
+// also prints --help), then hands each spec to the driver and decides what
+// happens to the artifacts: written to OUT, printed, compared (--check),
+// explained, or only checked.
+//
+// A build is all or nothing: artifacts are kept until every spec and row
+// has compiled, and nothing is written when any had an error. Files are
+// written through a temp name and a rename (emit_write_file).
+#include "hgc.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef enum { CMD_BUILD, CMD_CHECK, CMD_EXPLAIN, NCMDS } CmdId;
+
+typedef struct {
+  const char *name;
+  const char *args;
+  const char *summary;
+} Command;
+
+static const Command COMMANDS[NCMDS] = {
+    [CMD_BUILD] = {"build", "[options] SPEC...",
+                   "compile specs to request JSON artifacts"},
+    [CMD_CHECK] = {"check", "[options] SPEC...", "validate specs only"},
+    [CMD_EXPLAIN] = {"explain", "[options] SPEC...",
+                     "per scene: words, pauses and estimated seconds"},
+};
+
+typedef enum {
+  OPT_BODY,
+  OPT_CHECK,
+  OPT_DEFINE,
+  OPT_DIAGNOSTICS,
+  OPT_HELP,
+  OPT_OUT,
+  OPT_PLAN,
+  OPT_QUIET,
+  OPT_ROOT,
+  OPT_ROWS,
+  OPT_VARS,
+  OPT_VERSION,
+  OPT_WERROR,
+} OptId;
+
+#define ALL ((1u << CMD_BUILD) | (1u << CMD_CHECK) | (1u << CMD_EXPLAIN))
+#define BUILD (1u << CMD_BUILD)
+
+typedef struct {
+  const char *name;    // long name, without "--"
+  char short_name;     // 0: none
+  const char *arg;     // argument name, or NULL for a flag
+  OptId id;
+  unsigned cmds;       // bit per CmdId where the option applies
+  const char *help;
+} Option;
+
+// Sorted by long name; --help prints them in this order.
+static const Option OPTIONS[] = {
+    {"body", 0, NULL, OPT_BODY, BUILD, "write only the request body"},
+    {"check", 0, NULL, OPT_CHECK, BUILD,
+     "compare with the files in OUT; exit 7 listing stale ones"},
+    {"define", 'D', "NAME=VALUE", OPT_DEFINE, ALL,
+     "set a variable (a YAML scalar); wins over --vars and vars:"},
+    {"diagnostics", 0, "text|json", OPT_DIAGNOSTICS, ALL,
+     "diagnostic format (default text)"},
+    {"help", 'h', NULL, OPT_HELP, ALL, "show this help"},
+    {"out", 'o', "DIR|-", OPT_OUT, BUILD,
+     "write artifacts to DIR (default build/), or to stdout with -"},
+    {"plan", 0, "PLAN", OPT_PLAN, ALL,
+     "script length limit: free 500, creator 1500 (default), team 3000, "
+     "enterprise 5000"},
+    {"quiet", 'q', NULL, OPT_QUIET, ALL, "print no warnings"},
+    {"root", 0, "DIR", OPT_ROOT, ALL,
+     "project root (default: the git work tree, else the cwd)"},
+    {"rows", 0, "FILE", OPT_ROWS, ALL,
+     "compile once per row of a CSV or YAML file (wins over rows:)"},
+    {"vars", 0, "FILE", OPT_VARS, ALL, "read variables from a flat YAML map"},
+    {"version", 'V', NULL, OPT_VERSION, ALL, "print the version"},
+    {"werror", 0, NULL, OPT_WERROR, ALL, "treat warnings as errors"},
+};
+#define NOPTIONS ((int)(sizeof OPTIONS / sizeof OPTIONS[0]))
+
+typedef struct {
+  CmdId cmd;
+  const char *out_dir; // "-" for stdout
+  bool body_only;
+  bool check;
+  const char *root;
+  CompileOptions compile;
+  const char **specs;
+  int nspecs;
+} Args;
+
+static void usage(FILE *out, int cmd) {
+  if (cmd < 0) {
+    fputs("usage: hgc COMMAND [options] SPEC...\n\n"
+          "hgc compiles YAML video specs into HeyGen API requests.\n\n"
+          "commands:\n",
+          out);
+    for (int i = 0; i < NCMDS; i++)
+      fprintf(out, "  %-10s %s\n", COMMANDS[i].name, COMMANDS[i].summary);
+    fputs("\noptions:\n", out);
+  } else {
+    fprintf(out, "usage: hgc %s %s\n\n%s\n\noptions:\n", COMMANDS[cmd].name,
+            COMMANDS[cmd].args, COMMANDS[cmd].summary);
+  }
+  for (int i = 0; i < NOPTIONS; i++) {
+    const Option *o = &OPTIONS[i];
+    if (cmd >= 0 && !(o->cmds & (1u << cmd)))
+      continue;
+    char left[64];
+    snprintf(left, sizeof left, "%c%c%c --%s%s%s",
+             o->short_name ? '-' : ' ', o->short_name ? o->short_name : ' ',
+             o->short_name ? ',' : ' ', o->name, o->arg ? " " : "",
+             o->arg ? o->arg : "");
+    fprintf(out, "  %-26s %s\n", left, o->help);
+  }
+  fputs("\nexit status: 0 ok, 1 invalid spec, 2 usage, 7 --check found "
+        "stale output\n"
+        "NO_COLOR or a non-terminal stderr turns colour off.\n",
+        out);
+}
+
+// Reports a usage error the jq way: the message, then where to look.
+static int usage_error(const char *fmt, const char *what) {
+  fputs("hgc: ", stderr);
+  fprintf(stderr, fmt, what);
+  fputs("\ntry 'hgc --help'\n", stderr);
+  return HGC_EUSAGE;
+}
+
+static const Option *find_long(const char *name, size_t len) {
+  for (int i = 0; i < NOPTIONS; i++)
+    if (strlen(OPTIONS[i].name) == len &&
+        strncmp(OPTIONS[i].name, name, len) == 0)
+      return &OPTIONS[i];
+  return NULL;
+}
+
+static const Option *find_short(char c) {
+  for (int i = 0; i < NOPTIONS; i++)
+    if (OPTIONS[i].short_name == c)
+      return &OPTIONS[i];
+  return NULL;
+}
+
+static int plan_chars(const char *plan) {
+  static const struct {
+    const char *name;
+    int chars;
+  } plans[] = {{"free", 500}, {"creator", 1500}, {"team", 3000},
+               {"enterprise", 5000}};
+  for (size_t i = 0; i < sizeof plans / sizeof plans[0]; i++)
+    if (strcmp(plan, plans[i].name) == 0)
+      return plans[i].chars;
+  return 0;
+}
+
+// Applies one option; returns -1 to go on, or an exit code.
+static int apply_option(Ctx *ctx, Args *a, const Option *o, const char *arg) {
+  switch (o->id) {
+  case OPT_BODY:
+    a->body_only = true;
+    break;
+  case OPT_CHECK:
+    a->check = true;
+    break;
+  case OPT_DEFINE:
+    a->compile.vars.defines[a->compile.vars.ndefines++] = arg;
+    break;
+  case OPT_DIAGNOSTICS:
+    if (strcmp(arg, "json") && strcmp(arg, "text"))
+      return usage_error("--diagnostics takes 'text' or 'json', not '%s'",
+                         arg);
+    ctx->format = arg[0] == 'j' ? DIAG_JSON : DIAG_TEXT;
+    break;
+  case OPT_HELP:
+    usage(stdout, (int)a->cmd);
+    return HGC_OK;
+  case OPT_OUT:
+    a->out_dir = arg;
+    break;
+  case OPT_PLAN:
+    if (!(ctx->plan_chars = plan_chars(arg)))
+      return usage_error(
+          "--plan takes free, creator, team or enterprise, not '%s'", arg);
+    break;
+  case OPT_QUIET:
+    ctx->quiet = true;
+    break;
+  case OPT_ROOT:
+    a->root = arg;
+    break;
+  case OPT_ROWS:
+    a->compile.rows = arg;
+    break;
+  case OPT_VARS:
+    a->compile.vars.vars_file = arg;
+    break;
+  case OPT_VERSION:
+    printf("hgc %s (spec format %d)\n", HGC_VERSION, HGC_FORMAT);
+    return HGC_OK;
+  case OPT_WERROR:
+    ctx->werror = true;
+    break;
+  }
+  return -1;
+}
+
+// Parses argv after the command name. Returns -1 to go on, or an exit code.
+static int parse_args(Ctx *ctx, Args *a, int argc, char **argv) {
+  a->specs = arena_calloc(ctx->perm, sizeof(char *) * (size_t)argc);
+  a->compile.vars.defines =
+      arena_calloc(ctx->perm, sizeof(char *) * (size_t)argc);
+  bool options_done = false;
+  for (int i = 0; i < argc; i++) {
+    char *s = argv[i];
+    if (options_done || s[0] != '-' || strcmp(s, "-") == 0) {
+      a->specs[a->nspecs++] = s;
+      continue;
+    }
+    if (strcmp(s, "--") == 0) {
+      options_done = true;
+      continue;
+    }
+    const Option *o;
+    const char *arg = NULL;
+    if (s[1] == '-') {
+      const char *eq = strchr(s + 2, '=');
+      size_t len = eq ? (size_t)(eq - s - 2) : strlen(s + 2);
+      if (!(o = find_long(s + 2, len)))
+        return usage_error("unknown option '%s'", s);
+      if (eq && !o->arg)
+        return usage_error("option '--%s' takes no value", o->name);
+      arg = eq ? eq + 1 : NULL;
+    } else {
+      if (!(o = find_short(s[1])))
+        return usage_error("unknown option '%s'", s);
+      if (s[2] && !o->arg)
+        return usage_error("unknown option '%s'", s);
+      arg = s[2] ? s + 2 : NULL;
+    }
+    if (!(o->cmds & (1u << a->cmd))) {
+      fprintf(stderr, "hgc: option '--%s' does not apply to 'hgc %s'\n",
+              o->name, COMMANDS[a->cmd].name);
+      fputs("try 'hgc --help'\n", stderr);
+      return HGC_EUSAGE;
+    }
+    if (o->arg && !arg) {
+      if (i + 1 >= argc)
+        return usage_error("option '%s' needs a value", s);
+      arg = argv[++i];
+    }
+    int rc = apply_option(ctx, a, o, arg);
+    if (rc >= 0)
+      return rc;
+  }
+  if (a->nspecs == 0)
+    return usage_error("'hgc %s' needs at least one SPEC file",
+                       COMMANDS[a->cmd].name);
+  if (a->check && a->out_dir && strcmp(a->out_dir, "-") == 0)
+    return usage_error("%s", "--check compares files in a directory; it "
+                             "cannot be used with -o -");
+  return -1;
+}
+
+//
+// Artifacts
+//
+
+typedef struct {
+  char *name;
+  char *text; // malloc'd canonical JSON
+  size_t len;
+} Output;
+
+typedef struct {
+  const Args *args;
+  Output *outs;
+  int nouts;
+  int cap;
+  json_t *names; // artifact name -> index in outs, to find duplicates
+  Loc *locs;     // where each artifact came from (its spec or row)
+} Build;
+
+static Loc origin(const Spec *spec, const Node *row) {
+  return row ? row->loc : spec->loc;
+}
+
+static bool keep_artifact(Ctx *ctx, const Spec *spec, const Request *req,
+                          const Node *row, int row_no, void *user) {
+  Build *b = user;
+  (void)row_no;
+  json_t *dup = json_object_get(b->names, spec->name);
+  if (dup) {
+    Loc first = b->locs[json_integer_value(dup)];
+    error_at(ctx, origin(spec, row),
+             "make 'name:' differ per row, e.g. name: video-${row.id}",
+             "duplicate artifact name '%s'", spec->name);
+    note_at(ctx, first, "'%s' was first produced here", spec->name);
+    return false;
+  }
+  if (b->nouts == b->cap) {
+    b->cap = b->cap ? 2 * b->cap : 16;
+    b->outs = realloc(b->outs, sizeof(Output) * (size_t)b->cap);
+    b->locs = realloc(b->locs, sizeof(Loc) * (size_t)b->cap);
+    if (!b->outs || !b->locs) {
+      msg_error("out of memory");
+      abort();
+    }
+  }
+  json_t *doc = b->args->body_only ? json_incref(req->body)
+                                   : emit_artifact(spec, req);
+  Output *o = &b->outs[b->nouts];
+  o->name = strdup(spec->name);
+  o->text = emit_json(doc, &o->len);
+  json_decref(doc);
+  if (!o->name || !o->text) {
+    msg_error("out of memory");
+    abort();
+  }
+  b->locs[b->nouts] = origin(spec, row);
+  json_object_set_new(b->names, spec->name, json_integer(b->nouts));
+  b->nouts++;
+  return true;
+}
+
+static char *out_path(const Args *a, const Output *o) {
+  size_t n = strlen(a->out_dir) + strlen(o->name) + 8;
+  char *p = malloc(n);
+  if (p)
+    snprintf(p, n, "%s/%s.json", a->out_dir, o->name);
+  return p;
+}
+
+// Is the file at path exactly text? (for --check)
+static bool same_file(const char *path, const char *text, size_t len) {
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return false;
+  bool same = true;
+  size_t i = 0;
+  int c;
+  while (same && (c = fgetc(f)) != EOF)
+    same = i < len && (char)c == text[i++];
+  fclose(f);
+  return same && i == len;
+}
+
+static int finish_build(const Build *b) {
+  const Args *a = b->args;
+  if (strcmp(a->out_dir, "-") == 0) {
+    for (int i = 0; i < b->nouts; i++)
+      fwrite(b->outs[i].text, 1, b->outs[i].len, stdout);
+    return fflush(stdout) == 0 ? HGC_OK : HGC_ESPEC;
+  }
+  int stale = 0;
+  if (!a->check && mkdir(a->out_dir, 0777) != 0 && errno != EEXIST) {
+    msg_error("cannot create '%s': %s", a->out_dir, strerror(errno));
+    return HGC_ESPEC;
+  }
+  for (int i = 0; i < b->nouts; i++) {
+    char *path = out_path(a, &b->outs[i]);
+    if (!path)
+      abort();
+    if (a->check) {
+      if (!same_file(path, b->outs[i].text, b->outs[i].len)) {
+        fprintf(stderr, "hgc: %s: %s\n", path,
+                access(path, F_OK) == 0 ? "stale" : "missing");
+        stale++;
+      }
+    } else {
+      int e = emit_write_file(path, b->outs[i].text, b->outs[i].len);
+      if (e) {
+        msg_error("cannot write '%s': %s", path, strerror(e));
+        free(path);
+        return HGC_ESPEC;
+      }
+    }
+    free(path);
+  }
+  if (stale) {
+    fprintf(stderr,
+            "hgc: %d of %d artifacts out of date; run 'hgc build' and "
+            "commit the result\n",
+            stale, b->nouts);
+    return HGC_EDRIFT;
+  }
+  return HGC_OK;
+}
+
+//
+// explain
+//
+
+static bool explain_artifact(Ctx *ctx, const Spec *spec, const Request *req,
+                             const Node *row, int row_no, void *user) {
+  (void)ctx;
+  (void)row;
+  (void)user;
+  if (row_no)
+    printf("%s (%s, row %d): %s %s\n", spec->name, spec->source, row_no,
+           req->method, req->path);
+  else
+    printf("%s (%s): %s %s\n", spec->name, spec->source, req->method,
+           req->path);
+  printf("%5s  %-8s %6s %7s %8s\n", "scene", "speech", "words", "pauses",
+         "seconds");
+  double total = 0;
+  long total_words = 0;
+  long total_pause = 0;
+  bool has_audio = false; // its length is unknown until rendered
+  for (int i = 0; i < spec->nscenes; i++) {
+    const Scene *s = &spec->scenes[i];
+    char pause[40] = "-";
+    char words[32] = "-";
+    char secs[32] = "?";
+    const char *kind = "audio";
+    has_audio |= s->speech.kind == SPEECH_AUDIO;
+    if (s->speech.kind == SPEECH_SCRIPT) {
+      const Script *sc = &s->speech.script;
+      double speed = s->voice.speed.set ? s->voice.speed.d : 1.0;
+      double t = sc->words * 60.0 / (150.0 * speed) + sc->pause_ms / 1000.0;
+      kind = "script";
+      snprintf(words, sizeof words, "%d", sc->words);
+      char sec[32];
+      script_format_seconds(sc->pause_ms, sec);
+      snprintf(pause, sizeof pause, "%ss", sec);
+      snprintf(secs, sizeof secs, "%.1f", t);
+      total += t;
+      total_words += sc->words;
+      total_pause += sc->pause_ms;
+    } else if (s->speech.kind == SPEECH_SILENCE) {
+      kind = "silence";
+      snprintf(secs, sizeof secs, "%.1f", s->speech.silence_ms / 1000.0);
+      total += s->speech.silence_ms / 1000.0;
+    }
+    printf("%5d  %-8s %6s %7s %8s\n", i + 1, kind, words, pause, secs);
+  }
+  char sec[32];
+  script_format_seconds(total_pause, sec);
+  printf("%5s  %-8s %6ld %6ss %8.1f%s\n\n", "total", "", total_words, sec,
+         total, has_audio ? " + audio" : "");
+  return true;
+}
+
+static bool check_artifact(Ctx *ctx, const Spec *spec, const Request *req,
+                           const Node *row, int row_no, void *user) {
+  (void)ctx, (void)spec, (void)req, (void)row, (void)row_no, (void)user;
+  return true;
+}
+
+static int run(Ctx *ctx, Args *a) {
+  if (!(ctx->root = driver_root(ctx, a->root)))
+    return HGC_EUSAGE;
+  Node *overrides = vars_overrides(ctx, &a->compile.vars);
+  if (!overrides)
+    return HGC_ESPEC;
+  Build b = {.args = a, .names = json_object()};
+  ArtifactFn fn = a->cmd == CMD_BUILD     ? keep_artifact
+                  : a->cmd == CMD_EXPLAIN ? explain_artifact
+                                          : check_artifact;
+  for (int i = 0; i < a->nspecs; i++)
+    driver_compile(ctx, a->specs[i], &a->compile, overrides, fn, &b);
+  int rc = ctx->nerrors ? HGC_ESPEC : HGC_OK;
+  if (rc == HGC_OK && a->cmd == CMD_BUILD)
+    rc = finish_build(&b);
+  for (int i = 0; i < b.nouts; i++) {
+    free(b.outs[i].name);
+    free(b.outs[i].text);
+  }
+  free(b.outs);
+  free(b.locs);
+  json_decref(b.names);
+  if (ctx->nerrors && ctx->format == DIAG_TEXT)
+    fprintf(stderr, "hgc: %d error%s\n", ctx->nerrors,
+            ctx->nerrors == 1 ? "" : "s");
+  return rc;
+}
+
+int main(int argc, char **argv) {
+  Ctx ctx;
+  ctx_init(&ctx);
+  const char *no_color = getenv("NO_COLOR");
+  ctx.color = isatty(STDERR_FILENO) && !(no_color && *no_color);
+  int rc;
+  if (argc < 2) {
+    usage(stderr, -1);
+    rc = HGC_EUSAGE;
+  } else if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+             !strcmp(argv[1], "help")) {
+    usage(stdout, -1);
+    rc = HGC_OK;
+  } else if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+    printf("hgc %s (spec format %d)\n", HGC_VERSION, HGC_FORMAT);
+    rc = HGC_OK;
+  } else {
+    Args a = {.out_dir = "build"};
+    int cmd = 0;
+    while (cmd < NCMDS && strcmp(argv[1], COMMANDS[cmd].name) != 0)
+      cmd++;
+    if (cmd == NCMDS) {
+      rc = usage_error(argv[1][0] == '-' ? "unknown option '%s'"
+                                         : "unknown command '%s'",
+                       argv[1]);
+    } else {
+      a.cmd = (CmdId)cmd;
+      rc = parse_args(&ctx, &a, argc - 2, argv + 2);
+      if (rc < 0)
+        rc = run(&ctx, &a);
+    }
+  }
+  ctx_free(&ctx);
+  return rc;
+}

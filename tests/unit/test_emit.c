@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: MIT
+// test_emit.c: unit tests for emit.c, linked with the compiler objects
+// except main.o.
+//
+//   test_emit                 runs every case, one "ok NAME" or
+//                             "not ok NAME: reason" line each; exits 1
+//                             when any failed
+//   test_emit --numbers FILE  reads one double per line (C99 hex float,
+//                             so the input is exact) and prints emit_json
+//                             of each as a real, one per line, for
+//                             emit_numbers.py to compare with Python
+//
+// The expected texts below are what Python's json.dumps(v, indent=2,
+// sort_keys=True, ensure_ascii=False) + "\n" prints for the same input.
+#include "../../compiler/hgc.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int failures;
+
+static void result(const char *name, const char *why) {
+  if (why) {
+    printf("not ok %s: %s\n", name, why);
+    failures++;
+  } else {
+    printf("ok %s\n", name);
+  }
+}
+
+// Printable form of a text for a failure message (static storage).
+static const char *quoted(const char *s) {
+  static char out[4096];
+  size_t n = 0;
+  for (; *s && n + 5 < sizeof out; s++)
+    n += (size_t)snprintf(out + n, sizeof out - n, *s == '\n' ? "\\n" : "%c",
+                          *s);
+  out[n] = '\0';
+  return out;
+}
+
+static void check_text(const char *name, const json_t *v, const char *want) {
+  size_t len;
+  char *got = emit_json(v, &len);
+  static char why[8192];
+  if (!got) {
+    result(name, "emit_json returned NULL");
+    return;
+  }
+  if (len != strlen(want) || memcmp(got, want, len) != 0) {
+    snprintf(why, sizeof why, "got '%s'", quoted(got));
+    result(name, why);
+  } else {
+    result(name, NULL);
+  }
+  free(got);
+}
+
+// Each case: a JSON input (\u0000 allowed), and the canonical text.
+typedef struct {
+  const char *name;
+  const char *input;
+  const char *want;
+} Case;
+
+static const Case cases[] = {
+    {"scalars", "[true, false, null, 0, -42, 9223372036854775807]",
+     "[\n  true,\n  false,\n  null,\n  0,\n  -42,\n  9223372036854775807\n]\n"},
+    {"nested",
+     "{\"b\": [1, {\"x\": null}, []], \"a\": {},"
+     " \"c\": {\"z\": true, \"y\": false, \"w\": \"s\"}, \"d\": [[]],"
+     " \"e\": -42}",
+     "{\n  \"a\": {},\n  \"b\": [\n    1,\n    {\n      \"x\": null\n    },\n"
+     "    []\n  ],\n  \"c\": {\n    \"w\": \"s\",\n    \"y\": false,\n"
+     "    \"z\": true\n  },\n  \"d\": [\n    []\n  ],\n  \"e\": -42\n}\n"},
+    {"empty-object", "{}", "{}\n"},
+    {"empty-array", "[]", "[]\n"},
+    {"escapes",
+     "\"\\\"\\\\\\b\\f\\n\\r\\t\\u0001\\u001f\\u007f\\u2028\\u00e9\\u0000"
+     "/<>&'\"",
+     "\"\\\"\\\\\\b\\f\\n\\r\\t\\u0001\\u001f\x7f\xe2\x80\xa8\xc3\xa9"
+     "\\u0000/<>&'\"\n"},
+    {"utf8", "\"h\\u00e9llo \\u4e16\\u754c \\ud83d\\ude00\"",
+     "\"h\xc3\xa9llo \xe4\xb8\x96\xe7\x95\x8c \xf0\x9f\x98\x80\"\n"},
+    // Code point order, not UTF-16 order: U+FF41 sorts before U+1F600.
+    {"key-order",
+     "{\"b\": 0, \"a\": 1, \"B\": 2, \"\\u00e9\": 3, \"z\": 4, \"aa\": 5,"
+     " \"\": 6, \"\\ud83d\\ude00\": 7, \"\\uff41\": 8}",
+     "{\n  \"\": 6,\n  \"B\": 2,\n  \"a\": 1,\n  \"aa\": 5,\n"
+     "  \"b\": 0,\n  \"z\": 4,\n  \"\xc3\xa9\": 3,\n  \"\xef\xbd\x81\": 8,\n"
+     "  \"\xf0\x9f\x98\x80\": 7\n}\n"},
+    {"reals",
+     "[1.0, 0.1, -0.0, 1e16, 1e-05, 1.5e300, 100.0, 0.0001, 123456789.123,"
+     " 1.1, 5e-324]",
+     "[\n  1.0,\n  0.1,\n  -0.0,\n  1e+16,\n  1e-05,\n  1.5e+300,\n  100.0,\n"
+     "  0.0001,\n  123456789.123,\n  1.1,\n  5e-324\n]\n"},
+};
+
+static void test_cases(void) {
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    json_error_t err;
+    json_t *v =
+        json_loads(cases[i].input, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
+    if (!v) {
+      result(cases[i].name, err.text);
+      continue;
+    }
+    check_text(cases[i].name, v, cases[i].want);
+    json_decref(v);
+  }
+}
+
+// jansson's parser refuses NUL in keys, so this object is built by hand:
+// "a\0" sorts after "a" and before "a\0b" and "aa".
+static void test_nul_keys(void) {
+  json_t *v = json_object();
+  json_object_setn_new(v, "aa", 2, json_integer(3));
+  json_object_setn_new(v, "a\0b", 3, json_integer(2));
+  json_object_setn_new(v, "a\0", 2, json_integer(1));
+  json_object_setn_new(v, "a", 1, json_integer(0));
+  check_text("key-nul", v,
+             "{\n  \"a\": 0,\n  \"a\\u0000\": 1,\n  \"a\\u0000b\": 2,\n"
+             "  \"aa\": 3\n}\n");
+  json_decref(v);
+}
+
+static void test_artifact(void) {
+  Spec spec = {.name = "welcome", .source = "specs/welcome.yaml"};
+  json_t *body = json_pack("{s:s, s:{s:i, s:i}}", "title", "Hi", "dimension",
+                           "width", 1280, "height", 720);
+  Request req = {"POST", "/v2/video/generate", body};
+  json_t *art = emit_artifact(&spec, &req);
+  check_text("artifact", art,
+             "{\n  \"body\": {\n    \"dimension\": {\n      \"height\": 720,\n"
+             "      \"width\": 1280\n    },\n    \"title\": \"Hi\"\n  },\n"
+             "  \"hgc\": 1,\n  \"method\": \"POST\",\n"
+             "  \"name\": \"welcome\",\n  \"path\": \"/v2/video/generate\",\n"
+             "  \"source\": \"specs/welcome.yaml\"\n}\n");
+  json_decref(art);
+  // The caller's reference must survive the artifact's.
+  result("artifact-borrows-body",
+         body->refcount == 1 ? NULL : "body refcount changed");
+  json_decref(body);
+}
+
+static int str_cmp(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+// The names in dir, other than . and .., sorted and joined by spaces.
+static void list_dir(const char *dir, char *out, size_t size) {
+  char *names[16];
+  int n = 0;
+  out[0] = '\0';
+  DIR *d = opendir(dir);
+  if (!d)
+    return;
+  for (struct dirent *e; n < 16 && (e = readdir(d));)
+    if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+      names[n++] = strdup(e->d_name);
+  closedir(d);
+  qsort(names, (size_t)n, sizeof *names, str_cmp);
+  size_t len = 0;
+  for (int i = 0; i < n; i++) {
+    len += (size_t)snprintf(out + len, len < size ? size - len : 0, "%s%s",
+                            i ? " " : "", names[i]);
+    free(names[i]);
+  }
+}
+
+// Writes data to dir/file under umask `mask` and checks the content, the
+// mode, and that dir then holds exactly `want_ls`.
+static void check_write(const char *name, const char *dir, const char *file,
+                        const char *data, mode_t mask, const char *want_ls) {
+  char path[4096];
+  char why[4096] = "";
+  char ls[1024];
+  char got[256] = "";
+  snprintf(path, sizeof path, "%s/%s", dir, file);
+  mode_t old = umask(mask);
+  int err = emit_write_file(path, data, strlen(data));
+  umask(old);
+  FILE *f = fopen(path, "r");
+  if (f) {
+    got[fread(got, 1, sizeof got - 1, f)] = '\0';
+    fclose(f);
+  }
+  struct stat st;
+  list_dir(dir, ls, sizeof ls);
+  if (err)
+    snprintf(why, sizeof why, "error '%s'", strerror(err));
+  else if (strcmp(got, data))
+    snprintf(why, sizeof why, "content '%s'", quoted(got));
+  else if (stat(path, &st) != 0)
+    snprintf(why, sizeof why, "stat: %s", strerror(errno));
+  else if ((st.st_mode & 07777) != (0666 & ~mask))
+    snprintf(why, sizeof why, "mode %o", (unsigned)(st.st_mode & 07777));
+  else if (strcmp(ls, want_ls))
+    snprintf(why, sizeof why, "directory holds '%s'", ls);
+  result(name, why[0] ? why : NULL);
+}
+
+// A write to dir/file that must fail with want_err and leave dir holding
+// exactly want_ls.
+static void check_write_fails(const char *name, const char *dir,
+                              const char *file, int want_err,
+                              const char *want_ls) {
+  char path[4096];
+  char why[4096] = "";
+  char ls[1024];
+  snprintf(path, sizeof path, "%s/%s", dir, file);
+  int err = emit_write_file(path, "{}\n", 3);
+  list_dir(dir, ls, sizeof ls);
+  if (err != want_err)
+    snprintf(why, sizeof why, "error '%s', expected '%s'", strerror(err),
+             strerror(want_err));
+  else if (strcmp(ls, want_ls))
+    snprintf(why, sizeof why, "directory holds '%s'", ls);
+  result(name, why[0] ? why : NULL);
+}
+
+static void test_write_file(void) {
+  char dir[] = "/tmp/test_emit.XXXXXX";
+  if (!mkdtemp(dir)) {
+    result("write-file", strerror(errno));
+    return;
+  }
+  check_write("write-file", dir, "a.json", "{\n  \"a\": 1\n}\n", 022, "a.json");
+  check_write("write-file-replaces", dir, "a.json", "[]\n", 022, "a.json");
+  check_write("write-file-umask", dir, "a.json", "{}\n", 077, "a.json");
+  check_write("write-file-empty", dir, "a.json", "", 022, "a.json");
+  check_write_fails("write-file-missing-dir", dir, "nope/b.json", ENOENT,
+                    "a.json");
+  char sub[4096];
+  snprintf(sub, sizeof sub, "%s/sub", dir);
+  mkdir(sub, 0777);
+  // The rename fails: the temp file written beside 'sub' must go.
+  check_write_fails("write-file-onto-dir", dir, "sub", EISDIR, "a.json sub");
+
+  // A bare name writes into the current directory.
+  char cwd[4096];
+  if (getcwd(cwd, sizeof cwd) && chdir(dir) == 0) {
+    int err = emit_write_file("plain.json", "1\n", 2);
+    result("write-file-bare-name", err ? strerror(err)
+                                   : access("plain.json", F_OK)
+                                       ? "no plain.json"
+                                       : NULL);
+    unlink("plain.json");
+    if (chdir(cwd) != 0)
+      result("write-file-bare-name", "cannot return to the cwd");
+  }
+  rmdir(sub);
+  snprintf(sub, sizeof sub, "%s/a.json", dir);
+  unlink(sub);
+  rmdir(dir);
+}
+
+// --numbers FILE: see the top of the file.
+static int print_numbers(const char *path) {
+  FILE *f = fopen(path, "r");
+  if (!f) {
+    fprintf(stderr, "test_emit: %s: %s\n", path, strerror(errno));
+    return 2;
+  }
+  char line[128];
+  while (fgets(line, sizeof line, f)) {
+    char *end;
+    double x = strtod(line, &end);
+    json_t *v = json_real(x);
+    size_t len;
+    char *text = v ? emit_json(v, &len) : NULL;
+    if (end == line || !text) {
+      fprintf(stderr, "test_emit: bad number '%s'\n", line);
+      return 2;
+    }
+    printf("%.*s\n", (int)len - 1, text);
+    free(text);
+    json_decref(v);
+  }
+  fclose(f);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc == 3 && strcmp(argv[1], "--numbers") == 0)
+    return print_numbers(argv[2]);
+  if (argc != 1) {
+    fprintf(stderr, "usage: test_emit [--numbers FILE]\n");
+    return 2;
+  }
+  test_cases();
+  test_nul_keys();
+  test_artifact();
+  test_write_file();
+  return failures ? 1 : 0;
+}
