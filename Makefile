@@ -8,8 +8,10 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 COMPILER_SRC := $(sort $(wildcard compiler/*.c))
 COMPILER_OBJ := $(COMPILER_SRC:.c=.o)
+LIB_OBJ      := $(filter-out compiler/main.o,$(COMPILER_OBJ))
+UNIT_TESTS   := $(patsubst %.c,%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all deps run check asan clean
+.PHONY: all deps run check asan examples clean
 all: hgc
 
 deps:
@@ -20,6 +22,15 @@ hgc: $(COMPILER_OBJ)
 
 compiler/%.o: compiler/%.c compiler/hgc.h
 	$(CC) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+# Unit tests link every compiler stage but main.o.
+tests/unit/%: tests/unit/%.c $(LIB_OBJ) compiler/hgc.h
+	$(CC) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Icompiler $(LDFLAGS) -o $@ $< \
+	  $(LIB_OBJ) $(PKG_LIBS) -lm
+
+# Rebuilds the committed example output; review `git diff examples/`.
+examples: hgc
+	./hgc build -o examples/build examples/*.yaml
 
 run: deps
 	@$(MAKE) --no-print-directory hgc
@@ -38,4 +49,4 @@ asan: deps
 	@$(MAKE) --no-print-directory clean
 
 clean:
-	rm -f hgc compiler/*.o
+	rm -f hgc compiler/*.o $(UNIT_TESTS)

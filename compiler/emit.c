@@ -65,6 +65,49 @@ static bool emit_string(Buf *b, const char *s, size_t len) {
   return buf_add(b, s + run, len - run) && buf_addc(b, '"');
 }
 
+// Does digits x 10^(exp - nd + 1) read back as y?
+static bool reads_back(double y, const char *digits, int nd, int exp) {
+  char s[48];
+  snprintf(s, sizeof s, "%.*se%d", nd, digits, exp - nd + 1);
+  return strtod(s, NULL) == y;
+}
+
+// The last digit up by one; false when that carries out of the first.
+static bool digits_up(char *digits, int nd) {
+  for (int i = nd - 1; i >= 0; i--) {
+    if (digits[i] != '9') {
+      digits[i]++;
+      return true;
+    }
+    digits[i] = '0';
+  }
+  return false;
+}
+
+// The digits repr() picks for y >= 0: the fewest that read back as y
+// and, of those, the nearest. At each length the nearest decimal is
+// %.*e's (it rounds correctly); when it fails, the next one up can still
+// fit, because below a power of two the gap to the next double is half
+// the gap above. A carry to 10^k never fits: a shorter length tried it.
+// %e and strtod use the locale's decimal point; hgc never calls
+// setlocale, so that is always the C locale's '.'. Sets *exp to the
+// decimal exponent of the first digit; returns the digit count.
+static int shortest_digits(double y, char digits[17], int *exp) {
+  for (int nd = 1; nd <= 17; nd++) {
+    char sci[32]; // "d.dddddddddddddddde-308"
+    snprintf(sci, sizeof sci, "%.*e", nd - 1, y);
+    digits[0] = sci[0];
+    memcpy(digits + 1, sci + 2, (size_t)nd - 1);
+    *exp = atoi(strchr(sci, 'e') + 1);
+    if (reads_back(y, digits, nd, *exp))
+      return nd;
+    if (strtod(sci, NULL) < y && digits_up(digits, nd) &&
+        reads_back(y, digits, nd, *exp))
+      return nd;
+  }
+  unreachable(); // 17 significant digits always read back
+}
+
 static bool emit_zeros(Buf *b, int n) {
   for (int i = 0; i < n; i++)
     if (!buf_addc(b, '0'))
@@ -72,50 +115,30 @@ static bool emit_zeros(Buf *b, int n) {
   return true;
 }
 
-// A real as Python's repr() writes it. The digits are the shortest that
-// read back as x: the smallest %.*e precision that round-trips through
-// strtod, which is also the closest such string (what repr picks). The
-// layout is repr's: fixed notation for decimal exponents in [-4, 16)
-// with ".0" on whole values, else d.ddde+XX. %e and strtod follow the
-// locale's decimal point; hgc never calls setlocale, so it is always the
-// C locale's '.'.
+// A real as Python's repr() writes it: fixed notation for decimal
+// exponents in [-4, 16), with ".0" on whole values (100.0, 0.0001), else
+// d.ddde+XX with at least two exponent digits (1e-05, 1.5e+300).
 static bool emit_real(Buf *b, double x) {
   if (!isfinite(x)) // validation rejects .nan and .inf
     unreachable();
-  char sci[32]; // "-d.dddddddddddddddde-308"
-  for (int prec = 0; prec < 17; prec++) {
-    snprintf(sci, sizeof sci, "%.*e", prec, x);
-    if (strtod(sci, NULL) == x)
-      break;
-  }
-  // Split "-d.ddde+XX" into sign, digits and exponent. The digits have
-  // no trailing zeros: with one, a shorter precision would have matched.
-  const char *p = sci;
-  bool neg = *p == '-';
-  p += neg;
-  char digits[20];
-  int nd = 0;
-  for (; *p != 'e'; p++)
-    if (*p != '.')
-      digits[nd++] = *p;
-  int exp = atoi(p + 1);
-
-  if (neg && !buf_addc(b, '-'))
+  char digits[17];
+  int exp;
+  int nd = shortest_digits(fabs(x), digits, &exp);
+  if (signbit(x) && !buf_addc(b, '-')) // -0.0 too
     return false;
-  if (exp < -4 || exp >= 16) { // 1e-05, 1.5e+300
+  if (exp < -4 || exp >= 16) {
     if (!buf_addc(b, digits[0]))
       return false;
     if (nd > 1 && !(buf_addc(b, '.') && buf_add(b, digits + 1, nd - 1)))
       return false;
     return buf_addf(b, "e%+.2d", exp);
   }
-  if (exp < 0) // 0.0001
+  if (exp < 0)
     return buf_add(b, "0.", 2) && emit_zeros(b, -exp - 1) &&
            buf_add(b, digits, nd);
-  if (nd <= exp + 1) // 100.0
+  if (nd <= exp + 1)
     return buf_add(b, digits, nd) && emit_zeros(b, exp + 1 - nd) &&
            buf_add(b, ".0", 2);
-  // 1.5
   return buf_add(b, digits, exp + 1) && buf_addc(b, '.') &&
          buf_add(b, digits + exp + 1, nd - exp - 1);
 }

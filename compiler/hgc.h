@@ -188,6 +188,7 @@ struct Node {
   // NK_SEQ
   Node **items;
   int nitems;
+  int cap; // pairs or items allocated; private to node_map_put/seq_push
 };
 
 // Loads one YAML file (one document) into a Node tree allocated in

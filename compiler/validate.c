@@ -629,11 +629,6 @@ static void parse_dimension(V *v, const Node *n, Dimension *dim) {
 // The top level
 //
 
-static const char *const TOP_KEYS[] = {
-    "hgc",   "kind",     "api",     "name",      "include",  "env",
-    "vars",  "rows",     "title",   "language",  "test",     "folder",
-    "caption", "callback", "dimension", "defaults", "scenes"};
-
 static bool is_name(const char *s) {
   if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')))
     return false;
@@ -732,6 +727,51 @@ static void parse_header(V *v, const Node *doc) {
              "api '%s' is not supported in this version", s.s);
 }
 
+static void top_title(V *v, const Node *n, Spec *spec) {
+  get_str(v, n, "title", &spec->title);
+}
+
+// Checked online against the voice (issue: catalogue); offline it is text.
+static void top_language(V *v, const Node *n, Spec *spec) {
+  (void)spec;
+  Str lang = {0};
+  get_str(v, n, "language", &lang);
+}
+
+static void top_test(V *v, const Node *n, Spec *spec) {
+  get_bool(v, n, "test", &spec->test);
+}
+
+static void top_folder(V *v, const Node *n, Spec *spec) {
+  get_str(v, n, "folder", &spec->folder);
+}
+
+static void top_caption(V *v, const Node *n, Spec *spec) {
+  get_bool(v, n, "caption", &spec->caption);
+}
+
+static void top_dimension(V *v, const Node *n, Spec *spec) {
+  spec->dimension.given = true;
+  parse_dimension(v, n, &spec->dimension);
+}
+
+// The top-level keys, in the order the format documents them. A NULL
+// handler means another stage or step reads the key.
+static const struct {
+  const char *key;
+  void (*parse)(V *v, const Node *n, Spec *spec);
+} TOP[] = {
+    {"hgc", NULL},           {"kind", NULL},
+    {"api", NULL},           {"name", NULL},
+    {"include", NULL},       {"env", NULL},
+    {"vars", NULL},          {"rows", NULL},
+    {"title", top_title},    {"language", top_language},
+    {"test", top_test},      {"folder", top_folder},
+    {"caption", top_caption}, {"callback", parse_callback},
+    {"dimension", top_dimension}, {"defaults", NULL},
+    {"scenes", NULL},
+};
+
 Spec *validate_spec(Ctx *ctx, const Node *doc, const char *path) {
   int errors = ctx->nerrors;
   V v = {ctx, "at the top level"};
@@ -746,30 +786,28 @@ Spec *validate_spec(Ctx *ctx, const Node *doc, const char *path) {
   spec->api = API_V2;
   spec->loc = doc->loc;
   spec->source = source_path(ctx, path);
-  check_keys(&v, doc, TOP_KEYS, COUNT(TOP_KEYS));
+  spec->dimension = (Dimension){1920, 1080, false, doc->loc};
   parse_header(&v, doc);
   parse_name(&v, doc, path, spec);
-  const Node *n;
-  if ((n = node_get(doc, "title")))
-    get_str(&v, n, "title", &spec->title);
-  if ((n = node_get(doc, "language"))) {
-    Str lang = {0};
-    get_str(&v, n, "language", &lang);
+  const char *keys[COUNT(TOP)];
+  for (int i = 0; i < COUNT(TOP); i++)
+    keys[i] = TOP[i].key;
+  // In document order, so errors come out in the order of the file.
+  for (int i = 0; i < doc->npairs; i++) {
+    const Node *key = doc->pairs[i].key;
+    int k = 0;
+    while (k < COUNT(TOP) && strcmp(key->text, TOP[k].key) != 0)
+      k++;
+    v.where = "at the top level";
+    if (k == COUNT(TOP))
+      error_at(ctx, key->loc, diag_did_you_mean(ctx, key->text, keys,
+                                                COUNT(TOP)),
+               "unknown key '%s' at the top level", key->text);
+    else if (TOP[k].parse)
+      TOP[k].parse(&v, doc->pairs[i].value, spec);
   }
-  if ((n = node_get(doc, "test")))
-    get_bool(&v, n, "test", &spec->test);
-  if ((n = node_get(doc, "folder")))
-    get_str(&v, n, "folder", &spec->folder);
-  if ((n = node_get(doc, "caption")))
-    get_bool(&v, n, "caption", &spec->caption);
-  if ((n = node_get(doc, "callback")))
-    parse_callback(&v, n, spec);
-  spec->dimension = (Dimension){1920, 1080, false, doc->loc};
-  if ((n = node_get(doc, "dimension"))) {
-    spec->dimension.given = true;
-    parse_dimension(&v, n, &spec->dimension);
-  }
-  if ((n = node_get(doc, "scenes")))
+  const Node *n = node_get(doc, "scenes");
+  if (n)
     parse_scenes(&v, n, node_get(doc, "defaults"), spec);
   else
     error_at(ctx, (Loc){doc->loc.file, 1, 1}, "add a 'scenes:' list",

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Runs every test of hgc and ends with one line "N passed, N failed".
+#
+#   tests/compile/NAME.yaml  -> NAME.json: stdout of `hgc build -o -`
+#   tests/errors/NAME.yaml   -> NAME.err: the whole stderr (exit 1 unless
+#                               the spec says "# exit: N")
+#   tests/unit/test_*.c      -> C programs printing "ok X" / "not ok X"
+#   tests/cli.sh             -> command-line behaviour
+#   examples/                -> committed build output is current
+#
+# A spec's first lines may hold "# args: ..." (extra hgc arguments).
+# `tests/run.sh --update` rewrites the golden files from the current hgc;
+# review the diff before committing it.
+set -u
+cd "$(dirname "$0")/.."
+HGC=${HGC:-./hgc}
+export NO_COLOR=1 LC_ALL=C
+update=0
+[ "${1:-}" = "--update" ] && update=1
+pass=0
+fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+ok() { pass=$((pass + 1)); }
+not_ok() {
+  fail=$((fail + 1))
+  printf 'FAIL %s\n' "$1"
+  [ -n "${2:-}" ] && sed 's/^/     /' "$2" | head -30
+}
+
+# Extra arguments and expected exit status written in a spec's comments.
+spec_args() { sed -n 's/^# args: //p' "$1" | head -1; }
+spec_exit() { sed -n 's/^# exit: //p' "$1" | head -1; }
+
+golden() { # golden FILE EXPECTED ACTUAL
+  if [ "$update" = 1 ]; then
+    cp "$3" "$2"
+  fi
+  if cmp -s "$2" "$3"; then ok; else
+    diff -u "$2" "$3" >"$tmp/diff" 2>&1
+    not_ok "$1" "$tmp/diff"
+  fi
+}
+
+for spec in tests/compile/*.yaml; do
+  [ -e "$spec" ] || continue
+  name=${spec%.yaml}
+  # shellcheck disable=SC2046
+  $HGC build -o - $(spec_args "$spec") "$spec" >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  if [ $rc -ne 0 ]; then
+    not_ok "$spec (exit $rc)" "$tmp/err"
+    continue
+  fi
+  golden "$spec" "$name.json" "$tmp/out"
+done
+
+for spec in tests/errors/*.yaml; do
+  [ -e "$spec" ] || continue
+  name=${spec%.yaml}
+  want=$(spec_exit "$spec")
+  want=${want:-1}
+  # shellcheck disable=SC2046
+  $HGC build -o "$tmp/build" $(spec_args "$spec") "$spec" >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  if [ $rc -ne "$want" ]; then
+    not_ok "$spec (exit $rc, expected $want)" "$tmp/err"
+  elif [ "$want" -ne 0 ] && [ -e "$tmp/build" ]; then
+    not_ok "$spec (wrote output despite errors)"
+  else
+    golden "$spec" "$name.err" "$tmp/err"
+  fi
+  rm -rf "$tmp/build"
+done
+
+for src in tests/unit/test_*.c; do
+  [ -e "$src" ] || continue
+  bin=${src%.c}
+  if ! make -s "$bin" >"$tmp/make" 2>&1; then
+    not_ok "$src (build)" "$tmp/make"
+    continue
+  fi
+  "$bin" >"$tmp/out" 2>&1
+  rc=$?
+  n_ok=$(grep -c '^ok ' "$tmp/out")
+  n_bad=$(grep -c '^not ok ' "$tmp/out")
+  pass=$((pass + n_ok))
+  fail=$((fail + n_bad))
+  grep '^not ok ' "$tmp/out" | sed 's/^not ok /FAIL /'
+  if [ $rc -ne 0 ] && [ "$n_bad" -eq 0 ]; then
+    not_ok "$bin (exit $rc)" "$tmp/out"
+  fi
+done
+
+for script in tests/unit/*.py; do
+  [ -e "$script" ] || continue
+  python3 "$script" "$tmp" >"$tmp/out" 2>&1
+  n_ok=$(grep -c '^ok ' "$tmp/out")
+  n_bad=$(grep -c '^not ok ' "$tmp/out")
+  pass=$((pass + n_ok))
+  fail=$((fail + n_bad))
+  grep '^not ok ' "$tmp/out" | sed 's/^not ok /FAIL /'
+  [ "$n_ok" -eq 0 ] && [ "$n_bad" -eq 0 ] && not_ok "$script (no result)" "$tmp/out"
+done
+
+if [ -x tests/cli.sh ]; then
+  HGC=$HGC tests/cli.sh >"$tmp/out" 2>&1
+  n_ok=$(grep -c '^ok ' "$tmp/out")
+  n_bad=$(grep -c '^not ok ' "$tmp/out")
+  pass=$((pass + n_ok))
+  fail=$((fail + n_bad))
+  grep -A8 '^not ok ' "$tmp/out" | sed 's/^not ok /FAIL /'
+fi
+
+# Examples: their committed output must be what hgc builds now.
+for spec in examples/*.yaml; do
+  [ -e "$spec" ] || continue
+  if $HGC build --check -o examples/build "$spec" >"$tmp/out" 2>&1; then ok; else
+    not_ok "$spec is stale: run 'make examples'" "$tmp/out"
+  fi
+done
+
+printf '%d passed, %d failed\n' "$pass" "$fail"
+[ "$fail" -eq 0 ]
