@@ -272,8 +272,9 @@ static int write_all(int fd, const char *data, size_t len) {
   return 0;
 }
 
-// No fsync: artifacts are cheap to regenerate, and rename alone already
-// keeps readers from seeing a partial file.
+// No fsync: after a power loss the new file may come back empty, but
+// build artifacts are cheap to regenerate; the rename alone keeps
+// running readers from ever seeing a partial file.
 int emit_write_file(const char *path, const char *data, size_t len) {
   // DIR/.NAME.XXXXXX: same directory, so the rename cannot cross devices.
   const char *slash = strrchr(path, '/');

@@ -413,8 +413,10 @@ Request lower_spec(Ctx *ctx, const Spec *spec);
 //
 // Canonical JSON text of v: exactly Python's json.dumps(v, indent=2,
 // sort_keys=True, ensure_ascii=False) plus "\n". malloc'd; caller frees.
+// NULL when over EMIT_MAX_BYTES (emit.c) or out of memory.
 char *emit_json(const json_t *v, size_t *len);
-// The artifact document of §6 wrapped around req (steals nothing).
+// The artifact document of §6 wrapped around req (steals nothing); NULL
+// when a name or path is not valid UTF-8.
 json_t *emit_artifact(const Spec *spec, const Request *req);
 // Writes data to path through a temp file in the same directory and a
 // rename, so readers never see a partial file. Returns 0 or an errno.

@@ -43,6 +43,7 @@ typedef struct {
   const char *anchor; // to define when the node ends, or NULL
   long start;         // Loader.count before this node
   Table keys;         // map: keys so far, to find duplicates
+  bool flow;          // written [...] or {...}
 } Frame;
 
 // Where a libyaml line starts in diag.c's terms (see map_lines).
@@ -64,6 +65,7 @@ typedef struct {
   long count; // nodes so far, as if every alias were expanded
   Node *root;
   int ndocs;
+  int flow_line; // last line of the latest [...] or {...} closed
   bool stop; // an error after which the rest cannot be read sensibly
 } Loader;
 
@@ -90,7 +92,8 @@ static Entry *table_find(const Table *t, const char *name, size_t len) {
   }
 }
 
-// Inserts or replaces (a redefined anchor replaces the old one).
+// Inserts or replaces (a redefined anchor replaces the old one). name
+// must live as long as the table.
 static Entry *table_put(Ctx *ctx, Table *t, const char *name, size_t len) {
   if ((t->count + 1) * 2 > t->cap) {
     Table old = *t;
@@ -462,7 +465,9 @@ static void on_alias(Loader *l, const char *name, Loc at) {
       error_at(l->ctx, at, NULL, "alias '*%s' is inside its own anchor",
                name);
     else
-      error_at(l->ctx, at, "define '&name' before the alias",
+      error_at(l->ctx, at,
+               arena_printf(l->ctx->arena, "define '&%s' before the alias",
+                            name),
                "undefined alias '*%s'", name);
     add_node(l, NULL, at);
     return;
@@ -499,12 +504,15 @@ static void on_scalar(Loader *l, const yaml_event_t *ev, Loc at) {
   n->end = mark_loc(l, ev->end_mark);
   apply_tag(l, n, (const char *)ev->data.scalar.tag);
   if (ev->data.scalar.anchor)
-    define_anchor(l, (const char *)ev->data.scalar.anchor, n, 1);
+    define_anchor(l,
+                  arena_strdup(l->ctx->arena,
+                               (const char *)ev->data.scalar.anchor),
+                  n, 1);
   add_node(l, n, at);
 }
 
 static void open_node(Loader *l, NodeKind kind, const yaml_char_t *tag,
-                      const yaml_char_t *anchor, Loc at) {
+                      const yaml_char_t *anchor, bool flow, Loc at) {
   if (!count_node(l, at))
     return;
   if (l->depth == HGC_MAX_DEPTH) {
@@ -527,12 +535,15 @@ static void open_node(Loader *l, NodeKind kind, const yaml_char_t *tag,
       .anchor = anchor ? arena_strdup(l->ctx->arena, (const char *)anchor)
                        : NULL,
       .start = l->count - 1,
+      .flow = flow,
   };
 }
 
 static void close_node(Loader *l, yaml_mark_t end) {
   Frame fr = l->stack[--l->depth];
   fr.node->end = mark_loc(l, end);
+  if (fr.flow)
+    l->flow_line = fr.node->end.line;
   if (fr.anchor)
     define_anchor(l, fr.anchor, fr.node, l->count - fr.start);
   add_node(l, fr.node, fr.node->loc);
@@ -556,11 +567,13 @@ static void on_event(Loader *l, const yaml_event_t *ev) {
     break;
   case YAML_SEQUENCE_START_EVENT:
     open_node(l, NK_SEQ, ev->data.sequence_start.tag,
-              ev->data.sequence_start.anchor, at);
+              ev->data.sequence_start.anchor,
+              ev->data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE, at);
     break;
   case YAML_MAPPING_START_EVENT:
     open_node(l, NK_MAP, ev->data.mapping_start.tag,
-              ev->data.mapping_start.anchor, at);
+              ev->data.mapping_start.anchor,
+              ev->data.mapping_start.style == YAML_FLOW_MAPPING_STYLE, at);
     break;
   case YAML_SEQUENCE_END_EVENT:
   case YAML_MAPPING_END_EVENT:
@@ -576,12 +589,16 @@ static void on_event(Loader *l, const yaml_event_t *ev) {
 //
 // libyaml's messages for a tab in the indentation vary with where it
 // stands, so look at the failing position and at its line's indentation.
-static bool find_tab(SourceFile *f, Loc at, Loc *tab) {
+// Inside [...] and {...} tabs are plain white space: on a line that is
+// or was in one, only a tab at the failing position counts.
+static bool find_tab(SourceFile *f, Loc at, bool in_flow, Loc *tab) {
   size_t off = diag_offset(f, at.line, at.col);
   if (off < f->len && f->text[off] == '\t') {
     *tab = at;
     return true;
   }
+  if (in_flow)
+    return false;
   for (size_t i = diag_offset(f, at.line, 1);
        i < f->len && (f->text[i] == ' ' || f->text[i] == '\t'); i++)
     if (f->text[i] == '\t') {
@@ -600,6 +617,8 @@ static const char *syntax_hint(const char *problem) {
       {"mapping values are not allowed", "quote a value that contains ': '"},
       {"found character that cannot start", "quote the value"},
       {"did not find expected key", "check the indentation"},
+      {"did not find expected '-'", "check the indentation"},
+      {"found unexpected end of stream", "close the quote"},
       {"did not find expected ',' or ']'", "close the list with ']'"},
       {"did not find expected ',' or '}'", "close the map with '}'"},
   };
@@ -624,7 +643,8 @@ static void report_syntax(Loader *l) {
   }
   at = mark_loc(l, p->problem_mark);
   Loc tab;
-  if (find_tab(l->f, at, &tab)) {
+  bool in_flow = p->flow_level > 0 || at.line <= l->flow_line;
+  if (find_tab(l->f, at, in_flow, &tab)) {
     error_at(l->ctx, tab, "indent with spaces",
              "tab character used for indentation");
     return;
@@ -692,27 +712,29 @@ Node *load_file(Ctx *ctx, const char *path, const Loc *from) {
 //
 // Positions inside scalars
 //
-// Steps over a node's anchor and tag and the blanks, comments and line
-// breaks after them: a node's start mark is at its properties.
-static size_t skip_properties(const char *s, size_t i, size_t stop) {
-  while (i < stop && (s[i] == '&' || s[i] == '!')) {
-    while (i < stop && !strchr(" \t\r\n", s[i]))
-      i++;
-    while (i < stop && (strchr(" \t\r\n", s[i]) || s[i] == '#'))
-      if (s[i] == '#')
-        while (i < stop && s[i] != '\n')
-          i++;
-      else
-        i++;
-  }
-  return i;
-}
-
 // The start of the source line after the one holding s[i].
 static size_t next_line(const char *s, size_t i, size_t stop) {
   while (i < stop && s[i] != '\n')
     i++;
   return i < stop ? i + 1 : stop;
+}
+
+static bool is_blank(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+// Steps over a node's anchor and tag and the blanks, comments and line
+// breaks after them: a node's start mark is at its properties.
+static size_t skip_properties(const char *s, size_t i, size_t stop) {
+  while (i < stop && (s[i] == '&' || s[i] == '!')) {
+    while (i < stop && !is_blank(s[i]))
+      i++;
+    for (; i < stop && (is_blank(s[i]) || s[i] == '#'); i++) {
+      if (s[i] == '#')
+        i = next_line(s, i, stop) - 1;
+    }
+  }
+  return i;
 }
 
 // In a literal block the text's lines are the source's lines after the
@@ -746,23 +768,25 @@ static bool literal_offset(const Node *n, const char *s, size_t value,
 // verbatim on the scalar's first line: no escapes, folding or breaks.
 static bool direct_offset(const Node *n, const char *s, size_t value,
                           size_t stop, size_t offset, size_t *at) {
-  const char *stops = "\r\n";
-  size_t first = value;
   if (n->style == SC_BLOCK) {
     return value < stop && s[value] == '|' &&
            literal_offset(n, s, value, stop, offset, at);
   }
+  size_t first = value;
+  char escape = '\n'; // plain scalars have none: stand in a line break
   if (n->style == SC_QUOTED) {
     if (value >= stop)
       return false;
-    stops = s[value] == '"' ? "\r\n\\" : "\r\n'";
+    escape = s[value] == '"' ? '\\' : '\'';
     first++;
   }
   if (first + offset > stop)
     return false;
-  for (size_t i = 0; i < offset; i++)
-    if (s[first + i] != n->text[i] || strchr(stops, s[first + i]))
+  for (size_t i = 0; i < offset; i++) {
+    char c = s[first + i];
+    if (c != n->text[i] || c == escape || c == '\r' || c == '\n')
       return false;
+  }
   *at = first + offset;
   return true;
 }
@@ -788,7 +812,7 @@ Loc node_text_loc(const Node *n, size_t offset, const char *needle) {
   if (stop <= start)
     return n->loc;
   size_t value = skip_properties(f->text, start, stop);
-  size_t at;
+  size_t at = 0;
   if (direct_offset(n, f->text, value, stop, offset, &at))
     return diag_loc(f, at);
   if (!needle || !*needle)

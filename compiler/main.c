@@ -317,10 +317,15 @@ static bool keep_artifact(Ctx *ctx, const Spec *spec, const Request *req,
   json_t *doc = b->args->body_only ? json_incref(req->body)
                                    : emit_artifact(spec, req);
   Output *o = &b->outs[b->nouts];
-  o->name = strdup(spec->name);
-  o->text = emit_json(doc, &o->len);
+  o->text = doc ? emit_json(doc, &o->len) : NULL;
   json_decref(doc);
-  if (!o->name || !o->text) {
+  if (!o->text) {
+    error_at(ctx, origin(spec, row), "make the spec smaller",
+             "artifact '%s' cannot be written (too large, or not UTF-8)",
+             spec->name);
+    return false;
+  }
+  if (!(o->name = strdup(spec->name))) {
     msg_error("out of memory");
     abort();
   }

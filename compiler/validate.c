@@ -620,7 +620,10 @@ static void parse_dimension(V *v, const Node *n, Dimension *dim) {
   else {
     int w = 0;
     int h = 0;
-    if (get_side(v, width, "width", &w) & get_side(v, height, "height", &h))
+    // Both sides are checked, so both errors show in one run.
+    bool ok_w = get_side(v, width, "width", &w);
+    bool ok_h = get_side(v, height, "height", &h);
+    if (ok_w && ok_h)
       dim->width = w, dim->height = h;
   }
 }
@@ -671,16 +674,18 @@ static void parse_name(V *v, const Node *doc, const char *path, Spec *spec) {
   spec->name = stem;
 }
 
-// The spec's path relative to the project root, for the artifact.
-static const char *source_path(Ctx *ctx, const char *path) {
+// The spec's path relative to the project root, for the artifact. A spec
+// outside the root would make the artifact depend on where it was built.
+static const char *source_path(Ctx *ctx, const Node *doc, const char *path) {
   char *real = realpath(path, NULL);
-  if (!real)
-    return arena_strdup(ctx->arena, path);
   size_t n = strlen(ctx->root);
-  const char *rel = real;
-  if (strncmp(real, ctx->root, n) == 0 && real[n] == '/')
-    rel = real + n + 1;
-  const char *out = arena_strdup(ctx->arena, rel);
+  const char *out = NULL;
+  if (real && strncmp(real, ctx->root, n) == 0 && real[n] == '/')
+    out = arena_strdup(ctx->arena, real + n + 1);
+  else
+    error_at(ctx, (Loc){doc->loc.file, 0, 0},
+             "run hgc inside the project, or name it with --root",
+             "spec is outside the project root '%s'", ctx->root);
   free(real);
   return out;
 }
@@ -785,7 +790,7 @@ Spec *validate_spec(Ctx *ctx, const Node *doc, const char *path) {
   spec->kind = KIND_VIDEO;
   spec->api = API_V2;
   spec->loc = doc->loc;
-  spec->source = source_path(ctx, path);
+  spec->source = source_path(ctx, doc, path);
   spec->dimension = (Dimension){1920, 1080, false, doc->loc};
   parse_header(&v, doc);
   parse_name(&v, doc, path, spec);

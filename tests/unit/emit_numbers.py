@@ -49,8 +49,12 @@ def main():
     with tempfile.NamedTemporaryFile("w", suffix=".txt") as f:
         f.write("".join(x.hex() + "\n" for x in xs))
         f.flush()
-        run = subprocess.run([sys.argv[1], "--numbers", f.name],
-                             capture_output=True, text=True)
+        try:
+            run = subprocess.run([sys.argv[1], "--numbers", f.name],
+                                 capture_output=True, text=True)
+        except OSError as e:
+            print(f"not ok emit-numbers: {e}")
+            sys.exit(1)
     got = run.stdout.split("\n")[:-1]
     if run.returncode != 0 or len(got) != len(xs):
         print(f"not ok emit-numbers: exit {run.returncode}, {len(got)} of "

@@ -32,13 +32,15 @@ static void result(const char *name, const char *why) {
   }
 }
 
-// Printable form of a text for a failure message (static storage).
+// A text on one line, "\n" for each newline, for a failure message.
 static const char *quoted(const char *s) {
   static char out[4096];
   size_t n = 0;
-  for (; *s && n + 5 < sizeof out; s++)
-    n += (size_t)snprintf(out + n, sizeof out - n, *s == '\n' ? "\\n" : "%c",
-                          *s);
+  for (; *s && n + 3 < sizeof out; s++) {
+    if (*s == '\n')
+      out[n++] = '\\';
+    out[n++] = *s == '\n' ? 'n' : *s;
+  }
   out[n] = '\0';
   return out;
 }
@@ -125,6 +127,25 @@ static void test_nul_keys(void) {
   check_text("key-nul", v,
              "{\n  \"a\": 0,\n  \"a\\u0000\": 1,\n  \"a\\u0000b\": 2,\n"
              "  \"aa\": 3\n}\n");
+  json_decref(v);
+}
+
+// 20 references to one 4 MiB string, as an alias bomb yields: 80 MiB of
+// text is over emit.c's 64 MiB cap, so emit_json refuses it.
+static void test_too_large(void) {
+  size_t n = 4 << 20;
+  char *s = malloc(n);
+  memset(s, 'a', n);
+  json_t *str = json_stringn(s, n);
+  free(s);
+  json_t *v = json_array();
+  for (int i = 0; i < 20; i++)
+    json_array_append(v, str);
+  json_decref(str);
+  size_t len;
+  char *text = emit_json(v, &len);
+  result("too-large", text ? "emit_json accepted 80 MiB" : NULL);
+  free(text);
   json_decref(v);
 }
 
@@ -294,6 +315,7 @@ int main(int argc, char **argv) {
   }
   test_cases();
   test_nul_keys();
+  test_too_large();
   test_artifact();
   test_write_file();
   return failures ? 1 : 0;

@@ -1,0 +1,402 @@
+// SPDX-License-Identifier: MIT
+// include.c: top-level and scene includes -> one merged Node tree.
+//
+// Input: a spec path. Output: its top-level map with every `include:`
+// applied. The files a map includes are resolved first (recursively, in
+// order) and merged into an accumulator, then the including file goes on
+// top. Maps merge deeply; lists and scalars replace; `background` values
+// and the character (avatar | talking_photo) and speech (script | audio |
+// silence) slots replace as a whole, and setting one key of a slot drops
+// the base's other keys of it. A scene item {include: PATH} splices that
+// file's scenes in its place. Invariants: loaded nodes are never modified
+// (aliases share them), so every merged map and spliced list is new; each
+// path is checked to stay under ctx->root after symlinks; the files being
+// resolved form a stack, which finds cycles and prints their chain; the
+// number of included files and their nesting are capped.
+#include "hgc.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define HGC_MAX_INCLUDES 1000 // included files loaded for one spec
+
+// A file being resolved: its includes are being followed.
+typedef struct {
+  const char *real;  // realpath: the file's identity
+  SourceFile *file;  // for its display name
+} Frame;
+
+typedef struct {
+  Ctx *ctx;
+  Frame stack[HGC_MAX_DEPTH];
+  int depth;
+  int nincludes; // included files loaded so far
+  bool stop;     // a limit was hit and reported: follow no more includes
+} Resolver;
+
+typedef enum { SLOT_NONE, SLOT_CHARACTER, SLOT_SPEECH, SLOT_WHOLE } Slot;
+
+static Node *resolve_file(Resolver *r, const Node *at, const char *path,
+                          const char *real, const Node *hgc, bool splice);
+
+//
+// Paths
+//
+// The canonical form of path, in ctx->arena, or NULL with errno set.
+static char *real_path(Ctx *ctx, const char *path) {
+  char *p = realpath(path, NULL);
+  if (!p)
+    return NULL;
+  char *copy = arena_strdup(ctx->arena, p);
+  free(p);
+  return copy;
+}
+
+static bool is_under(const char *path, const char *dir) {
+  size_t n = strlen(dir);
+  if (n == 1 && dir[0] == '/')
+    return true;
+  return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
+// A canonical path as the user would name it: relative to the cwd when
+// below it, else absolute.
+static const char *from_cwd(const char *real) {
+  char cwd[PATH_MAX];
+  if (!getcwd(cwd, sizeof cwd) || strcmp(cwd, "/") == 0)
+    return real;
+  size_t n = strlen(cwd);
+  return strncmp(real, cwd, n) == 0 && real[n] == '/' ? real + n + 1 : real;
+}
+
+// Resolves rel against the directory of the file holding `at` and checks
+// that it stays under the project root. `noun` names the path in the
+// message ("include", "path"). Returns the path to open and sets *real to
+// its canonical form; NULL after reporting at `at`.
+static const char *resolve_path(Ctx *ctx, const Node *at, const char *rel,
+                                const char *noun, const char **real) {
+  Loc loc = at ? at->loc : (Loc){0};
+  if (!*rel) {
+    error_at(ctx, loc, "name a file", "%s path is empty", noun);
+    return NULL;
+  }
+  const char *base = at && at->loc.file ? at->loc.file->path : "";
+  const char *slash = strrchr(base, '/');
+  const char *joined = rel;
+  if (rel[0] != '/' && slash)
+    joined = arena_printf(ctx->arena, "%.*s/%s", (int)(slash - base), base,
+                          rel);
+  char *canon = real_path(ctx, joined);
+  if (!canon) {
+    error_at(ctx, loc, NULL, "cannot read '%s': %s", rel, strerror(errno));
+    return NULL;
+  }
+  const char *root = real_path(ctx, ctx->root);
+  if (!root)
+    root = ctx->root;
+  if (!is_under(canon, root)) {
+    error_at(ctx, loc,
+             arena_printf(ctx->arena,
+                          "keep it under '%s', or pass --root to widen the "
+                          "project root",
+                          root),
+             "%s '%s' leaves the project root", noun, rel);
+    return NULL;
+  }
+  if (real)
+    *real = canon;
+  return from_cwd(canon);
+}
+
+const char *include_path(Ctx *ctx, const Node *at, const char *rel) {
+  return resolve_path(ctx, at, rel, "path", NULL);
+}
+
+//
+// Merging
+//
+static Slot key_slot(const Node *key) {
+  static const struct {
+    const char *name;
+    Slot slot;
+  } slots[] = {{"avatar", SLOT_CHARACTER}, {"talking_photo", SLOT_CHARACTER},
+               {"script", SLOT_SPEECH},    {"audio", SLOT_SPEECH},
+               {"silence", SLOT_SPEECH},   {"background", SLOT_WHOLE}};
+  for (size_t i = 0; i < sizeof slots / sizeof slots[0]; i++)
+    if (strcmp(key->text, slots[i].name) == 0 &&
+        strlen(slots[i].name) == key->len)
+      return slots[i].slot;
+  return SLOT_NONE;
+}
+
+static bool is_key(const Node *key, const char *name) {
+  return key->len == strlen(name) && memcmp(key->text, name, key->len) == 0;
+}
+
+static int cmp_keys(const void *a, const void *b) {
+  const Node *x = (*(Pair *const *)a)->key;
+  const Node *y = (*(Pair *const *)b)->key;
+  if (x->len != y->len)
+    return x->len < y->len ? -1 : 1;
+  return memcmp(x->text, y->text, x->len);
+}
+
+// The pairs of map sorted by key, so that merging two big maps stays
+// O(n log n).
+static Pair **sorted_pairs(Ctx *ctx, const Node *map) {
+  Pair **idx = arena_calloc(ctx->arena, sizeof *idx * (size_t)(map->npairs + 1));
+  for (int i = 0; i < map->npairs; i++)
+    idx[i] = &map->pairs[i];
+  qsort(idx, (size_t)map->npairs, sizeof *idx, cmp_keys);
+  return idx;
+}
+
+static Pair *find_pair(Pair **idx, int n, Pair *p) {
+  Pair **hit = bsearch(&p, idx, (size_t)n, sizeof *idx, cmp_keys);
+  return hit ? *hit : NULL;
+}
+
+// Merges over on top of base into a new node. `plain`: the map holds
+// user-chosen names (vars), where slot keys mean nothing special. `top`:
+// base and over are whole documents.
+static const Node *merge(Ctx *ctx, const Node *base, const Node *over,
+                         bool plain, bool top) {
+  if (base->kind != NK_MAP || over->kind != NK_MAP)
+    return over;
+  Node *m = node_new_map(ctx, over->loc);
+  m->end = over->end;
+  Pair **bidx = sorted_pairs(ctx, base);
+  Pair **oidx = sorted_pairs(ctx, over);
+  bool over_sets[SLOT_WHOLE + 1] = {false};
+  for (int i = 0; i < over->npairs && !plain; i++)
+    over_sets[key_slot(over->pairs[i].key)] = true;
+  for (int i = 0; i < base->npairs; i++) {
+    Pair *b = &base->pairs[i];
+    Pair *o = find_pair(oidx, over->npairs, b);
+    Slot slot = plain ? SLOT_NONE : key_slot(b->key);
+    if (o) {
+      const Node *v = slot != SLOT_NONE
+                          ? o->value
+                          : merge(ctx, b->value, o->value,
+                                  plain || (top && is_key(b->key, "vars")),
+                                  false);
+      node_map_put(ctx, m, o->key, (Node *)v);
+    } else if (slot == SLOT_NONE || slot == SLOT_WHOLE || !over_sets[slot]) {
+      node_map_put(ctx, m, b->key, b->value);
+    }
+    // else: `script` in over drops the base's `audio`, and so on.
+  }
+  for (int i = 0; i < over->npairs; i++) {
+    Pair *o = &over->pairs[i];
+    if (!find_pair(bidx, base->npairs, o))
+      node_map_put(ctx, m, o->key, o->value);
+  }
+  return m;
+}
+
+//
+// Includes
+//
+static const char *chain(Resolver *r, int from, const char *last) {
+  const char *s = r->stack[from].file->display;
+  for (int i = from + 1; i < r->depth; i++)
+    s = arena_printf(r->ctx->arena, "%s -> %s", s, r->stack[i].file->display);
+  return arena_printf(r->ctx->arena, "%s -> %s", s, last);
+}
+
+// Follows the include item `at` (a file name scalar): checks the path,
+// cycles and limits, then resolves the file. NULL after reporting.
+static Node *follow(Resolver *r, const Node *at, const Node *hgc,
+                    bool splice) {
+  Ctx *ctx = r->ctx;
+  if (r->stop)
+    return NULL;
+  if (at->kind != NK_SCALAR || node_is_null(at) ||
+      strlen(at->text) != at->len) {
+    error_at(ctx, at->loc, "write include: file.yaml",
+             "expected a file name to include, found %s",
+             at->kind == NK_SCALAR && !node_is_null(at) ? "a name with a NUL"
+                                                        : node_kind_name(at));
+    return NULL;
+  }
+  const char *real;
+  const char *path = resolve_path(ctx, at, at->text, "include", &real);
+  if (!path)
+    return NULL;
+  for (int i = 0; i < r->depth; i++)
+    if (strcmp(r->stack[i].real, real) == 0) {
+      error_at(ctx, at->loc, "remove one of the includes",
+               "include cycle: %s", chain(r, i, r->stack[i].file->display));
+      return NULL;
+    }
+  if (r->depth == HGC_MAX_DEPTH) {
+    error_at(ctx, at->loc, "flatten the includes",
+             "includes nested too deeply (limit is %d levels)", HGC_MAX_DEPTH);
+    r->stop = true;
+    return NULL;
+  }
+  if (++r->nincludes > HGC_MAX_INCLUDES) {
+    error_at(ctx, at->loc, "include fewer files",
+             "too many includes (limit is %d)", HGC_MAX_INCLUDES);
+    r->stop = true;
+    return NULL;
+  }
+  return resolve_file(r, at, path, real, hgc, splice);
+}
+
+// The file names of an `include:` value: one name or a list of names.
+static Node *const *include_items(Ctx *ctx, const Node *v, int *n) {
+  static Node *none[1];
+  *n = 0;
+  if (node_is_null(v))
+    return none;
+  if (v->kind == NK_SEQ) {
+    *n = v->nitems;
+    return v->items;
+  }
+  if (v->kind == NK_SCALAR) {
+    Node **one = arena_calloc(ctx->arena, sizeof *one);
+    *one = (Node *)v;
+    *n = 1;
+    return one;
+  }
+  error_at(ctx, v->loc, "write include: [a.yaml, b.yaml]",
+           "expected a file name or a list of file names, found %s",
+           node_kind_name(v));
+  return none;
+}
+
+// The scenes of a spliced file, as resolved: its `scenes:` list, or the
+// file itself when it is a list.
+static const Node *spliced_scenes(Ctx *ctx, const Node *file,
+                                  const Node *at) {
+  const Node *list = file->kind == NK_MAP ? node_get(file, "scenes") : file;
+  if (list && list->kind == NK_SEQ)
+    return list;
+  error_at(ctx, list ? list->loc : file->loc,
+           "give it a 'scenes:' list, or make the whole file a list of scenes",
+           "'%s' has no list of scenes to splice", at->text);
+  return NULL;
+}
+
+// A new scenes list with every {include: PATH} item replaced by that
+// file's scenes.
+static Node *splice_scenes(Resolver *r, const Node *scenes, const Node *hgc) {
+  Ctx *ctx = r->ctx;
+  Node *out = node_new_seq(ctx, scenes->loc);
+  out->end = scenes->end;
+  for (int i = 0; i < scenes->nitems; i++) {
+    Node *item = scenes->items[i];
+    Pair *inc = node_get_pair(item, "include");
+    if (!inc) {
+      node_seq_push(ctx, out, item);
+      continue;
+    }
+    if (item->npairs > 1) {
+      const Node *other = item->pairs[inc == item->pairs ? 1 : 0].key;
+      error_at(ctx, other->loc,
+               "put the scene's keys in the included file, or in a scene "
+               "of its own",
+               "a scene that includes a file cannot have other keys ('%s')",
+               other->text);
+      continue;
+    }
+    Node *file = follow(r, inc->value, hgc, true);
+    const Node *list = file ? spliced_scenes(ctx, file, inc->value) : NULL;
+    for (int j = 0; list && j < list->nitems; j++)
+      node_seq_push(ctx, out, list->items[j]);
+  }
+  return out;
+}
+
+static const char *scalar_text(const Node *n) {
+  return n->kind == NK_SCALAR ? n->text : node_kind_name(n);
+}
+
+// An included file's `hgc`, if any, must be the including file's.
+static void check_version(Ctx *ctx, const Node *own, const Node *want) {
+  if (!own || !want || want->kind != NK_SCALAR)
+    return;
+  if (own->kind == NK_SCALAR && own->len == want->len &&
+      memcmp(own->text, want->text, own->len) == 0)
+    return;
+  error_at(ctx, own->loc,
+           "remove 'hgc' from the included file, or make it match",
+           "included file has 'hgc: %s', but the including file has "
+           "'hgc: %s'",
+           scalar_text(own), scalar_text(want));
+}
+
+// Resolves one map document: its includes, then itself on top. `at` is
+// the include that named it (NULL for the spec itself); `hgc` the version
+// the including files declare; `splice`: only its scenes are wanted.
+static Node *resolve_map(Resolver *r, const Node *doc, const Node *at,
+                         const Node *hgc, bool splice) {
+  Ctx *ctx = r->ctx;
+  const Node *own = node_get(doc, "hgc");
+  if (at)
+    check_version(ctx, own, hgc);
+  if (own)
+    hgc = own;
+  const Node *acc = NULL;
+  Pair *inc = node_get_pair(doc, "include");
+  int n = 0;
+  Node *const *items = inc ? include_items(ctx, inc->value, &n) : NULL;
+  for (int i = 0; i < n; i++) {
+    Node *child = follow(r, items[i], hgc, false);
+    if (!child)
+      continue;
+    if (child->kind != NK_MAP) {
+      error_at(ctx, child->loc, "make the included file a map of spec keys",
+               "an included file must be a map, not %s",
+               node_kind_name(child));
+      continue;
+    }
+    acc = acc ? merge(ctx, acc, child, false, true) : child;
+  }
+  Node *self = node_new_map(ctx, doc->loc);
+  self->end = doc->end;
+  for (int i = 0; i < doc->npairs; i++) {
+    Pair *p = &doc->pairs[i];
+    if (is_key(p->key, "include") || (at && is_key(p->key, "hgc")))
+      continue;
+    bool scenes = is_key(p->key, "scenes");
+    if (splice && !scenes)
+      warn_at(ctx, p->key->loc, "move it to the including spec",
+              "'%s' is ignored: only the scenes of this file are spliced",
+              p->key->text);
+    Node *v = scenes && p->value->kind == NK_SEQ
+                  ? splice_scenes(r, p->value, hgc)
+                  : p->value;
+    node_map_put(ctx, self, p->key, v);
+  }
+  return acc ? (Node *)merge(ctx, acc, self, false, true) : self;
+}
+
+// Loads the file at path and resolves its includes, with the file on the
+// stack so that a cycle back to it is found.
+static Node *resolve_file(Resolver *r, const Node *at, const char *path,
+                          const char *real, const Node *hgc, bool splice) {
+  Node *doc = load_file(r->ctx, path, at ? &at->loc : NULL);
+  if (!doc)
+    return NULL;
+  r->stack[r->depth++] = (Frame){real, doc->loc.file};
+  Node *out = doc;
+  if (doc->kind == NK_MAP)
+    out = resolve_map(r, doc, at, hgc, splice);
+  else if (doc->kind == NK_SEQ && splice)
+    out = splice_scenes(r, doc, hgc);
+  r->depth--;
+  return out;
+}
+
+Node *include_resolve(Ctx *ctx, const char *path) {
+  Resolver r = {.ctx = ctx};
+  int errors = ctx->nerrors;
+  const char *real = real_path(ctx, path);
+  Node *doc = resolve_file(&r, NULL, path, real ? real : path, NULL, false);
+  return ctx->nerrors == errors ? doc : NULL;
+}

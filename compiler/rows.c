@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: MIT
+// rows.c: batch rows (CSV or YAML) -> a list of maps.
+//
+// Input: a rows file, chosen by its extension: .csv, or .yaml/.yml. Output:
+// a list with one map per data row, keyed by column name, in file order
+// (ctx->arena). CSV follows RFC 4180: a header row, then records of
+// comma-separated fields; a quoted field may hold commas, line breaks and
+// doubled quotes; records end in CRLF or LF (a lone CR too); lines with
+// nothing on them are skipped. Every cell is a quoted-style scalar, a
+// string, at its own line and column; a CRLF inside a quoted cell reads as
+// LF, so a file gives the same text on any system. YAML rows are a list
+// of maps whose values are scalars. A rows file without rows is an error:
+// a batch of nothing would quietly build nothing.
+#include "hgc.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+typedef struct {
+  Ctx *ctx;
+  SourceFile *f;
+  size_t pos;   // next byte of f->text
+  size_t mark;  // an offset whose position is known...
+  Loc mark_loc; // ...and that position
+  int ncells;   // cells read so far, against HGC_MAX_NODES
+  bool stop;    // an error after which the rest cannot be read
+  Node **cells; // the current record's cells (malloc'd scratch)
+  int n;
+  int cap;
+} Csv;
+
+// The position of byte `pos`. Positions are asked for in file order, so
+// counting on from the last one keeps a long line linear (diag_loc
+// would count from the line start each time).
+static Loc csv_loc(Csv *c, size_t pos) {
+  if (pos < c->mark || !c->mark_loc.file)
+    return c->mark_loc = diag_loc(c->f, c->mark = pos);
+  for (; c->mark < pos; c->mark++) {
+    unsigned char ch = (unsigned char)c->f->text[c->mark];
+    if (ch == '\n')
+      c->mark_loc.line++, c->mark_loc.col = 1;
+    else if ((ch & 0xC0) != 0x80) // not a UTF-8 continuation byte
+      c->mark_loc.col++;
+  }
+  return c->mark_loc;
+}
+
+static bool at_eol(const Csv *c) {
+  return c->pos >= c->f->len || c->f->text[c->pos] == '\n' ||
+         c->f->text[c->pos] == '\r';
+}
+
+static void skip_eol(Csv *c) {
+  const char *t = c->f->text;
+  if (c->pos < c->f->len && t[c->pos] == '\r')
+    c->pos++;
+  if (c->pos < c->f->len && t[c->pos] == '\n')
+    c->pos++;
+}
+
+// A quoted field: "" is a quote, CRLF reads as LF. pos is at the opening
+// quote; NULL (and stop) when it never closes.
+static Node *quoted_field(Csv *c, Loc at) {
+  const char *t = c->f->text;
+  size_t len = c->f->len;
+  size_t close = c->pos + 1;
+  while (close < len && !(t[close] == '"' && (close + 1 >= len ||
+                                              t[close + 1] != '"')))
+    close += t[close] == '"' ? 2 : 1;
+  if (close >= len) {
+    error_at(c->ctx, at, "close the field with '\"'",
+             "unterminated quoted field");
+    c->stop = true;
+    return NULL;
+  }
+  char *text = arena_calloc(c->ctx->arena, close - c->pos);
+  size_t n = 0;
+  for (size_t i = c->pos + 1; i < close; i++) {
+    if (t[i] == '"' || (t[i] == '\r' && t[i + 1] == '\n'))
+      i++;
+    text[n++] = t[i];
+  }
+  c->pos = close + 1;
+  Node *cell = node_new_scalar(c->ctx, at, text, n, SC_QUOTED);
+  cell->end = csv_loc(c, c->pos);
+  if (!at_eol(c) && t[c->pos] != ',') {
+    error_at(c->ctx, csv_loc(c, c->pos),
+             "write a quote inside a quoted field as \"\"",
+             "expected ',' or the end of the line after a closing quote");
+    while (!at_eol(c) && t[c->pos] != ',')
+      c->pos++;
+  }
+  return cell;
+}
+
+// The next field, pos at its first byte; leaves pos at the ',' or line
+// end after it.
+static Node *field(Csv *c) {
+  const char *t = c->f->text;
+  Loc at = csv_loc(c, c->pos);
+  if (++c->ncells > HGC_MAX_NODES) {
+    error_at(c->ctx, at, "split the rows into several files",
+             "too many cells in the rows file (limit is %d)", HGC_MAX_NODES);
+    c->stop = true;
+    return NULL;
+  }
+  if (c->pos < c->f->len && t[c->pos] == '"')
+    return quoted_field(c, at);
+  size_t start = c->pos;
+  while (!at_eol(c) && t[c->pos] != ',')
+    c->pos++;
+  Node *n = node_new_scalar(c->ctx, at, t + start, c->pos - start, SC_QUOTED);
+  n->end = csv_loc(c, c->pos);
+  return n;
+}
+
+// Reads one record into c->cells; false at the end of the text or after
+// an error that stops reading.
+static bool record(Csv *c, Loc *at) {
+  const char *t = c->f->text;
+  while (c->pos < c->f->len && (t[c->pos] == '\n' || t[c->pos] == '\r'))
+    c->pos++; // a blank line holds no record
+  if (c->pos >= c->f->len)
+    return false;
+  *at = csv_loc(c, c->pos);
+  c->n = 0;
+  for (;;) {
+    Node *cell = field(c);
+    if (!cell)
+      return false;
+    if (c->n == c->cap) {
+      c->cap = c->cap ? c->cap * 2 : 16;
+      c->cells = realloc(c->cells, sizeof *c->cells * (size_t)c->cap);
+      if (!c->cells)
+        abort();
+    }
+    c->cells[c->n++] = cell;
+    if (at_eol(c))
+      break;
+    c->pos++; // the ','
+  }
+  skip_eol(c);
+  return true;
+}
+
+typedef struct {
+  const Node *cell;
+  int index; // column number, so equal names sort in file order
+} Column;
+
+static int cmp_columns(const void *a, const void *b) {
+  const Column *x = a;
+  const Column *y = b;
+  if (x->cell->len != y->cell->len)
+    return x->cell->len < y->cell->len ? -1 : 1;
+  int c = memcmp(x->cell->text, y->cell->text, x->cell->len);
+  return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+// Header names must be given and distinct; they are sorted to find
+// repeats, as a header may be long. Returns the header's cells; errors
+// come in file order.
+static Node **read_header(Csv *c, int *ncols) {
+  Ctx *ctx = c->ctx;
+  int n = c->n;
+  Node **cols = arena_calloc(ctx->arena, sizeof *cols * (size_t)n);
+  Column *sorted = arena_calloc(ctx->arena, sizeof *sorted * (size_t)n);
+  const Node **first = arena_calloc(ctx->arena, sizeof *first * (size_t)n);
+  for (int i = 0; i < n; i++) {
+    cols[i] = c->cells[i];
+    sorted[i] = (Column){cols[i], i};
+  }
+  qsort(sorted, (size_t)n, sizeof *sorted, cmp_columns);
+  for (int i = 1, group = 0; i < n; i++) {
+    const Node *a = sorted[group].cell;
+    const Node *b = sorted[i].cell;
+    if (a->len == b->len && memcmp(a->text, b->text, a->len) == 0)
+      first[sorted[i].index] = a;
+    else
+      group = i;
+  }
+  for (int i = 0; i < n; i++) {
+    if (!cols[i]->len) {
+      error_at(ctx, cols[i]->loc, "name every column",
+               "empty column name in the header");
+    } else if (first[i]) {
+      error_at(ctx, cols[i]->loc, "rename one of the columns",
+               "duplicate column name '%s'", cols[i]->text);
+      note_at(ctx, first[i]->loc, "first named here");
+    }
+  }
+  *ncols = n;
+  return cols;
+}
+
+static Node *load_csv(Ctx *ctx, const char *path, const Loc *from) {
+  SourceFile *f = diag_read_file(ctx, path, from);
+  if (!f)
+    return NULL;
+  Csv c = {.ctx = ctx, .f = f};
+  Loc at;
+  if (!record(&c, &at)) {
+    if (!c.stop)
+      error_at(ctx, (Loc){f, 1, 1}, "write a header line, then one line per "
+                                    "video",
+               "rows file is empty");
+    free(c.cells);
+    return NULL;
+  }
+  int ncols;
+  Node **cols = read_header(&c, &ncols);
+  Loc header = at;
+  Node *rows = node_new_seq(ctx, at);
+  int nrecords = 0;
+  while (record(&c, &at)) {
+    nrecords++;
+    if (c.n != ncols) {
+      error_at(ctx, c.n > ncols ? c.cells[ncols]->loc : at,
+               c.n > ncols ? "quote fields that contain commas"
+                           : "add the missing fields (an empty one is "
+                             "written ,,)",
+               "expected %d field%s as in the header, found %d", ncols,
+               ncols == 1 ? "" : "s", c.n);
+      continue;
+    }
+    Node *row = node_new_map(ctx, at);
+    for (int i = 0; i < ncols; i++)
+      node_map_put(ctx, row, cols[i], c.cells[i]);
+    node_seq_push(ctx, rows, row);
+  }
+  free(c.cells);
+  if (!c.stop && !nrecords)
+    error_at(ctx, header, "add one line per video under the header",
+             "rows file has a header but no rows");
+  return rows;
+}
+
+// A YAML rows file: a list of maps of scalars.
+static Node *load_yaml(Ctx *ctx, const char *path, const Loc *from) {
+  Node *doc = load_file(ctx, path, from);
+  if (!doc)
+    return NULL;
+  if (doc->kind != NK_SEQ) {
+    error_at(ctx, doc->loc, "write one '- column: value' map per row",
+             "expected a list of rows, found %s", node_kind_name(doc));
+    return NULL;
+  }
+  if (!doc->nitems)
+    error_at(ctx, doc->loc, "add a map per row", "rows file has no rows");
+  for (int i = 0; i < doc->nitems; i++) {
+    const Node *row = doc->items[i];
+    if (row->kind != NK_MAP) {
+      error_at(ctx, row->loc, "write the row as 'column: value' pairs",
+               "row %d must be a map, found %s", i + 1, node_kind_name(row));
+      continue;
+    }
+    for (int j = 0; j < row->npairs; j++)
+      if (row->pairs[j].value->kind != NK_SCALAR)
+        error_at(ctx, row->pairs[j].value->loc, "give the column one value",
+                 "column '%s' of row %d must be a scalar, found %s",
+                 row->pairs[j].key->text, i + 1,
+                 node_kind_name(row->pairs[j].value));
+  }
+  return doc;
+}
+
+static bool has_ext(const char *path, const char *ext) {
+  size_t n = strlen(path);
+  size_t e = strlen(ext);
+  return n > e && strcasecmp(path + n - e, ext) == 0;
+}
+
+Node *rows_load(Ctx *ctx, const char *path, const Loc *from) {
+  int errors = ctx->nerrors;
+  Node *rows = NULL;
+  if (has_ext(path, ".csv"))
+    rows = load_csv(ctx, path, from);
+  else if (has_ext(path, ".yaml") || has_ext(path, ".yml"))
+    rows = load_yaml(ctx, path, from);
+  else
+    error_at(ctx, from ? *from : (Loc){0}, "use a .csv, .yaml or .yml file",
+             "unknown type of rows file '%s'", path);
+  return ctx->nerrors == errors ? rows : NULL;
+}

@@ -1,0 +1,788 @@
+// SPDX-License-Identifier: MIT
+// vars.c: ${var} expansion on the merged spec tree.
+//
+// Input: the merged document, the command-line overrides (-D, --vars) and,
+// in a batch, one row. Output: a new tree (ctx->arena) in which every
+// scalar value has its references replaced: ${name}, ${a.b.c},
+// ${name:-fallback}, ${env.NAME} (only for names listed under `env:`) and
+// ${row.COLUMN}; $${ is a literal ${. Keys are never expanded. A scalar
+// that is exactly one reference takes the value's type (a number stays a
+// number, a map is copied in); inside longer text only scalars fit.
+// Lookup order: overrides, then the document's `vars`. Variables may use
+// variables: each node under `vars` is expanded once, on first use, and
+// remembered; the expansions under way form a stack that finds cycles and
+// prints them. The nesting of references and the bytes substitution adds
+// are capped, so long chains and exponential growth fail fast. Nothing
+// here reads the environment except ${env.NAME}.
+#include "hgc.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+// Bytes substitution may add to one document: text spliced into strings,
+// and maps and lists copied in (each node counted as sizeof(Node)).
+#define HGC_MAX_EXPANSION (4 * HGC_MAX_SPEC_BYTES)
+
+#define NAME_HINT                                                             \
+  "use letters, digits, '_' and '-', starting with a letter or '_'"
+
+typedef enum { MEMO_BUSY, MEMO_DONE, MEMO_FAILED } MemoState;
+
+// The expansion of one node under `vars` or of an override.
+typedef struct {
+  const Node *raw;  // the node as written
+  const char *name; // its dotted path, for cycle messages
+  MemoState state;
+  Node *out; // MEMO_DONE: the expanded node
+} Memo;
+
+typedef struct {
+  Ctx *ctx;
+  const Node *vars;      // the document's `vars` map, or NULL
+  const Node *overrides; // -D and --vars (a map), or NULL
+  const Node *row;       // the batch row, or NULL
+  const Node *env;       // the document's `env` list, or NULL
+  Memo **table;          // open addressing on Memo.raw; cap a power of 2
+  size_t cap;
+  size_t count;
+  Memo **busy; // expansions under way, outermost first
+  int nbusy;
+  int cap_busy;
+  int hops;      // references being followed, one inside another
+  size_t budget; // bytes substitution may still add
+  bool stop;     // a limit was hit and reported: expand nothing more
+} Expander;
+
+// One ${...} in a scalar's text.
+typedef struct {
+  size_t at;            // offset of "${"
+  size_t end;           // offset just past the closing '}'
+  const char *src;      // the reference as written
+  const char **segs;    // the name split at '.'
+  int nsegs;
+  const char *fallback; // the text after ":-", or NULL
+  size_t fallback_len;
+} Ref;
+
+typedef enum { GOT_VALUE, GOT_FALLBACK, GOT_ERROR } Got;
+
+static Node *expand(Expander *ex, const Node *n, const char *name);
+
+//
+// Scalars from text
+//
+// Types a -D value or a whole-scalar fallback as a YAML scalar: quoted
+// text is unquoted into a string; anything else is a plain scalar,
+// whatever it holds, so 1.2 is a number and true a bool while #fff and
+// a: b stay text (YAML proper would read a comment and a map). NULL when
+// quoted text is malformed.
+static Node *parse_scalar(Ctx *ctx, Loc loc, const char *s, size_t n) {
+  while (n && (*s == ' ' || *s == '\t'))
+    s++, n--;
+  while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+    n--;
+  if (!n || (*s != '"' && *s != '\''))
+    return node_new_scalar(ctx, loc, s, n, SC_PLAIN);
+  yaml_parser_t p;
+  if (!yaml_parser_initialize(&p))
+    return NULL;
+  yaml_parser_set_encoding(&p, YAML_UTF8_ENCODING);
+  yaml_parser_set_input_string(&p, (const unsigned char *)s, n);
+  Node *out = NULL;
+  bool bad = false;
+  for (bool end = false; !end && !bad;) {
+    yaml_event_t ev;
+    if (!yaml_parser_parse(&p, &ev))
+      break;
+    end = ev.type == YAML_STREAM_END_EVENT;
+    if (ev.type == YAML_SCALAR_EVENT && !out)
+      out = node_new_scalar(ctx, loc, (const char *)ev.data.scalar.value,
+                            ev.data.scalar.length, SC_QUOTED);
+    else
+      bad = ev.type == YAML_SCALAR_EVENT || ev.type == YAML_ALIAS_EVENT ||
+            ev.type == YAML_MAPPING_START_EVENT ||
+            ev.type == YAML_SEQUENCE_START_EVENT;
+    yaml_event_delete(&ev);
+  }
+  bad |= p.error != YAML_NO_ERROR;
+  yaml_parser_delete(&p);
+  return bad ? NULL : out;
+}
+
+// jansson has to accept every string later; text from the command line
+// or the environment has not been checked like a file.
+static bool is_utf8(const char *s, size_t n) {
+  json_t *j = json_stringn(s, n);
+  json_decref(j);
+  return j != NULL;
+}
+
+static bool is_name_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+
+// A name a variable can be defined with: [A-Za-z_][A-Za-z0-9_-]*.
+static bool is_var_name(const char *s) {
+  if (!*s || (*s >= '0' && *s <= '9') || *s == '-')
+    return false;
+  for (; *s; s++)
+    if (!is_name_char(*s))
+      return false;
+  return true;
+}
+
+static bool is_reserved(const char *name) {
+  return strcmp(name, "env") == 0 || strcmp(name, "row") == 0;
+}
+
+// Reports a name -D or --vars cannot define; true when it is fine.
+static bool check_name(Ctx *ctx, Loc at, const char *name) {
+  if (!is_var_name(name))
+    error_at(ctx, at, NAME_HINT, "invalid variable name '%s'", name);
+  else if (is_reserved(name))
+    error_at(ctx, at, "pick another name",
+             "variable name '%s' is reserved for ${%s.NAME}", name, name);
+  else
+    return true;
+  return false;
+}
+
+//
+// Overrides
+//
+static void put_var(Ctx *ctx, Node *map, Node *key, Node *value) {
+  Pair *p = node_get_pair(map, key->text);
+  if (p)
+    *p = (Pair){key, value};
+  else
+    node_map_put(ctx, map, key, value);
+}
+
+// --vars FILE: a flat map of name: scalar.
+static void read_vars_file(Ctx *ctx, const char *path, Node *map) {
+  Node *doc = load_file(ctx, path, NULL);
+  if (!doc)
+    return;
+  if (doc->kind != NK_MAP) {
+    error_at(ctx, doc->loc, "write one 'name: value' per line",
+             "expected a map of variables, found %s", node_kind_name(doc));
+    return;
+  }
+  for (int i = 0; i < doc->npairs; i++) {
+    Pair *p = &doc->pairs[i];
+    if (!check_name(ctx, p->key->loc, p->key->text))
+      continue;
+    if (p->value->kind != NK_SCALAR) {
+      error_at(ctx, p->value->loc,
+               "put nested values under 'vars:' in the spec",
+               "variable '%s' is %s, but --vars takes a flat map of scalars",
+               p->key->text, node_kind_name(p->value));
+      continue;
+    }
+    node_map_put(ctx, map, p->key, p->value);
+  }
+}
+
+// -D name=value. The value gets a position in a one-line "file" holding
+// the option, so a message about it can point at it.
+static void add_define(Ctx *ctx, const char *def, Node *map) {
+  const char *eq = strchr(def, '=');
+  if (!eq) {
+    error_at(ctx, (Loc){0}, "write -D name=value",
+             "-D '%s' is not of the form name=value", def);
+    return;
+  }
+  const char *name = arena_strndup(ctx->arena, def, (size_t)(eq - def));
+  if (!is_var_name(name) || is_reserved(name)) {
+    error_at(ctx, (Loc){0}, is_reserved(name) ? "pick another name" : NAME_HINT,
+             "-D '%s': %s variable name '%s'", def,
+             is_reserved(name) ? "reserved" : "invalid", name);
+    return;
+  }
+  SourceFile *f = diag_text_file(ctx, "<command line>",
+                                 arena_printf(ctx->arena, "-D %s", def));
+  size_t off = 3 + strlen(name) + 1;
+  while (off < f->len && (f->text[off] == ' ' || f->text[off] == '\t'))
+    off++;
+  Loc at = diag_loc(f, off);
+  Node *v = parse_scalar(ctx, at, f->text + off, f->len - off);
+  if (!v) {
+    error_at(ctx, at, "close the quotes, or leave them out",
+             "invalid quoted value");
+    return;
+  }
+  if (!is_utf8(v->text, v->len)) {
+    error_at(ctx, at, NULL, "value is not valid UTF-8");
+    return;
+  }
+  v->end = diag_loc(f, f->len);
+  put_var(ctx, map, node_new_scalar(ctx, diag_loc(f, 3), name, strlen(name),
+                                    SC_PLAIN),
+          v);
+}
+
+Node *vars_overrides(Ctx *ctx, const VarsOptions *opts) {
+  Arena *saved = ctx->arena;
+  int errors = ctx->nerrors;
+  ctx->arena = ctx->perm;
+  Node *map = node_new_map(ctx, (Loc){0});
+  if (opts->vars_file)
+    read_vars_file(ctx, opts->vars_file, map);
+  for (int i = 0; i < opts->ndefines; i++)
+    add_define(ctx, opts->defines[i], map);
+  ctx->arena = saved;
+  return ctx->nerrors == errors ? map : NULL;
+}
+
+//
+// Memo table
+//
+static size_t ptr_hash(const void *p) {
+  uint64_t x = (uint64_t)(uintptr_t)p;
+  x ^= x >> 33;
+  x *= 0xFF51AFD7ED558CCDu;
+  x ^= x >> 33;
+  return (size_t)x;
+}
+
+static Memo **memo_slot(Memo **table, size_t cap, const Node *raw) {
+  size_t i = ptr_hash(raw) & (cap - 1);
+  while (table[i] && table[i]->raw != raw)
+    i = (i + 1) & (cap - 1);
+  return &table[i];
+}
+
+static Memo *memo_find(Expander *ex, const Node *raw) {
+  return ex->cap ? *memo_slot(ex->table, ex->cap, raw) : NULL;
+}
+
+static Memo *memo_add(Expander *ex, const Node *raw, const char *name) {
+  Ctx *ctx = ex->ctx;
+  if ((ex->count + 1) * 2 > ex->cap) {
+    size_t cap = ex->cap ? ex->cap * 2 : 64;
+    Memo **table = arena_calloc(ctx->arena, sizeof *table * cap);
+    for (size_t i = 0; i < ex->cap; i++)
+      if (ex->table[i])
+        *memo_slot(table, cap, ex->table[i]->raw) = ex->table[i];
+    ex->table = table;
+    ex->cap = cap;
+  }
+  Memo *m = arena_calloc(ctx->arena, sizeof *m);
+  *m = (Memo){raw, name, MEMO_BUSY, NULL};
+  *memo_slot(ex->table, ex->cap, raw) = m;
+  ex->count++;
+  return m;
+}
+
+static void push_busy(Expander *ex, Memo *m) {
+  if (ex->nbusy == ex->cap_busy) {
+    int cap = ex->cap_busy ? ex->cap_busy * 2 : 16;
+    Memo **busy = arena_calloc(ex->ctx->arena, sizeof *busy * (size_t)cap);
+    if (ex->nbusy)
+      memcpy(busy, ex->busy, sizeof *busy * (size_t)ex->nbusy);
+    ex->busy = busy;
+    ex->cap_busy = cap;
+  }
+  ex->busy[ex->nbusy++] = m;
+}
+
+// "variable 'a' refers to itself: a -> b -> a", at the reference that
+// closes the cycle.
+static void report_cycle(Expander *ex, const Memo *m, Loc at) {
+  int from = ex->nbusy - 1;
+  while (from > 0 && ex->busy[from] != m)
+    from--;
+  const char *chain = m->name;
+  for (int i = from + 1; i < ex->nbusy; i++)
+    chain = arena_printf(ex->ctx->arena, "%s -> %s", chain, ex->busy[i]->name);
+  error_at(ex->ctx, at, "give one of them a value that uses no variable",
+           "variable '%s' refers to itself: %s -> %s", m->name, chain,
+           m->name);
+}
+
+// The expansion of a node under `vars` (or an override), named `name`,
+// computed once. `at` is the reference that asks for it.
+static Node *expand_var(Expander *ex, const Node *raw, const char *name,
+                        Loc at) {
+  Memo *m = memo_find(ex, raw);
+  if (m && m->state == MEMO_BUSY)
+    report_cycle(ex, m, at);
+  if (m)
+    return m->state == MEMO_DONE ? m->out : NULL;
+  if (ex->stop)
+    return NULL;
+  m = memo_add(ex, raw, name);
+  push_busy(ex, m);
+  Node *out = expand(ex, raw, name);
+  ex->nbusy--;
+  m->state = out ? MEMO_DONE : MEMO_FAILED;
+  m->out = out;
+  return out;
+}
+
+//
+// References
+//
+// Reports that substitution has run out of budget (once); false.
+static bool too_large(Expander *ex, Loc at) {
+  if (!ex->stop)
+    error_at(ex->ctx, at, "check for variables that repeat other variables",
+             "variable expansion too large (limit is %d bytes)",
+             HGC_MAX_EXPANSION);
+  ex->stop = true;
+  return false;
+}
+
+// Takes `bytes` from the budget; false when it runs out.
+static bool charge(Expander *ex, Loc at, size_t bytes) {
+  if (ex->stop || bytes > ex->budget)
+    return too_large(ex, at);
+  ex->budget -= bytes;
+  return true;
+}
+
+static size_t tree_bytes(const Node *n) {
+  size_t size = sizeof *n + n->len;
+  for (int i = 0; i < n->npairs; i++)
+    size += tree_bytes(n->pairs[i].key) + tree_bytes(n->pairs[i].value);
+  for (int i = 0; i < n->nitems; i++)
+    size += tree_bytes(n->items[i]);
+  return size;
+}
+
+// Where a reference stands in the source.
+static Loc ref_loc(const Node *site, const Ref *r) {
+  return node_text_loc(site, r->at, r->src);
+}
+
+static const char *path_to(Ctx *ctx, const Ref *r, int k) {
+  const char *s = r->segs[0];
+  for (int i = 1; i <= k; i++)
+    s = arena_printf(ctx->arena, "%s.%s", s, r->segs[i]);
+  return s;
+}
+
+// Offset just past the '}' closing the reference at text[i], or 0.
+static size_t ref_end(const Node *n, size_t i) {
+  const char *close = memchr(n->text + i, '}', n->len - i);
+  return close ? (size_t)(close - n->text) + 1 : 0;
+}
+
+// Parses the reference at text[i] ("${" is there). Sets r->end, also on
+// failure (to the end of the text when the brace is missing); false after
+// reporting.
+static bool parse_ref(Expander *ex, const Node *n, size_t i, Ref *r) {
+  Ctx *ctx = ex->ctx;
+  *r = (Ref){.at = i, .src = "${"};
+  r->end = ref_end(n, i);
+  if (!r->end) {
+    r->end = n->len;
+    error_at(ctx, ref_loc(n, r),
+             "close it with '}', or write '$${' for a literal '${'",
+             "unterminated '${'");
+    return false;
+  }
+  const char *body = n->text + i + 2;
+  size_t len = r->end - i - 3;
+  r->src = arena_strndup(ctx->arena, n->text + i, r->end - i);
+  const char *sep = NULL;
+  for (size_t k = 0; k + 1 < len && !sep; k++)
+    if (body[k] == ':' && body[k + 1] == '-')
+      sep = body + k;
+  size_t name_len = sep ? (size_t)(sep - body) : len;
+  if (sep) {
+    r->fallback = sep + 2;
+    r->fallback_len = len - name_len - 2;
+  }
+  bool ok = name_len > 0 && body[0] != '.' && body[name_len - 1] != '.';
+  r->nsegs = 1;
+  for (size_t k = 0; k < name_len && ok; k++) {
+    r->nsegs += body[k] == '.';
+    ok = body[k] == '.' ? body[k + 1] != '.' : is_name_char(body[k]);
+  }
+  if (!ok) {
+    error_at(ctx, ref_loc(n, r),
+             "write ${name} or ${name.key}, or '$${' for a literal '${'",
+             "invalid variable reference '%s'", r->src);
+    return false;
+  }
+  r->segs = arena_calloc(ctx->arena, sizeof *r->segs * (size_t)r->nsegs);
+  const char *s = body;
+  for (int k = 0; k < r->nsegs; k++) {
+    const char *dot = memchr(s, '.', (size_t)(body + name_len - s));
+    const char *stop = dot ? dot : body + name_len;
+    r->segs[k] = arena_strndup(ctx->arena, s, (size_t)(stop - s));
+    s = stop + 1;
+  }
+  return true;
+}
+
+static bool is_listed(const Node *env, const char *name) {
+  for (int i = 0; env && env->kind == NK_SEQ && i < env->nitems; i++) {
+    const Node *n = env->items[i];
+    if (n->kind == NK_SCALAR && strcmp(n->text, name) == 0)
+      return true;
+  }
+  return false;
+}
+
+// ${env.NAME}: NAME must be listed under `env:`; an unset one may fall back.
+static Got find_env(Expander *ex, const Node *site, const Ref *r, Loc at,
+                    const Node **val) {
+  Ctx *ctx = ex->ctx;
+  if (r->nsegs != 2) {
+    error_at(ctx, at, "write ${env.NAME}",
+             "'%s' does not name an environment variable", r->src);
+    return GOT_ERROR;
+  }
+  const char *name = r->segs[1];
+  if (!is_listed(ex->env, name)) {
+    error_at(ctx, at,
+             arena_printf(ctx->arena, "add '%s' to the spec's 'env:' list",
+                          name),
+             "environment variable '%s' is not listed under 'env:'", name);
+    return GOT_ERROR;
+  }
+  const char *v = getenv(name);
+  if (!v) {
+    if (r->fallback)
+      return GOT_FALLBACK;
+    error_at(ctx, at,
+             arena_printf(ctx->arena,
+                          "set it, or give a default: ${env.%s:-VALUE}", name),
+             "environment variable '%s' is not set", name);
+    return GOT_ERROR;
+  }
+  if (!is_utf8(v, strlen(v))) {
+    error_at(ctx, at, NULL, "environment variable '%s' is not valid UTF-8",
+             name);
+    return GOT_ERROR;
+  }
+  Node *n = node_new_scalar(ctx, site->loc, v, strlen(v), SC_QUOTED);
+  n->end = site->end;
+  *val = n;
+  return GOT_VALUE;
+}
+
+// Names a did-you-mean may offer at the top level.
+static const char **top_names(Expander *ex, int *n) {
+  const Node *maps[] = {ex->overrides, ex->vars};
+  int total = 0;
+  for (int i = 0; i < 2; i++)
+    total += maps[i] ? maps[i]->npairs : 0;
+  const char **names =
+      arena_calloc(ex->ctx->arena, sizeof *names * (size_t)(total + 1));
+  *n = 0;
+  for (int i = 0; i < 2; i++)
+    for (int j = 0; maps[i] && j < maps[i]->npairs; j++)
+      names[(*n)++] = maps[i]->pairs[j].key->text;
+  return names;
+}
+
+// segs[k] is not defined (in `map` when k > 0): the fallback, or an error
+// with a did-you-mean.
+static Got undefined(Expander *ex, const Ref *r, int k, const Node *map,
+                     bool is_row, Loc at) {
+  Ctx *ctx = ex->ctx;
+  if (r->fallback)
+    return GOT_FALLBACK;
+  int n = 0;
+  const char **cands;
+  if (k == 0) {
+    cands = top_names(ex, &n);
+  } else {
+    cands = arena_calloc(ctx->arena, sizeof *cands * (size_t)(map->npairs + 1));
+    for (; n < map->npairs; n++)
+      cands[n] = map->pairs[n].key->text;
+  }
+  const char *best = diag_suggest(r->segs[k], cands, n);
+  const char *prefix = k ? path_to(ctx, r, k - 1) : "";
+  const char *hint =
+      best ? arena_printf(ctx->arena, "did you mean '%s%s%s'?",
+                          is_row ? "" : prefix, k && !is_row ? "." : "", best)
+      : k == 0 ? arena_printf(ctx->arena,
+                              "define it under 'vars:', or pass -D %s=VALUE",
+                              r->segs[0])
+               : NULL;
+  if (is_row && k == 1)
+    error_at(ctx, at, hint, "unknown column '%s' in the batch row", r->segs[1]);
+  else
+    error_at(ctx, at, hint, "undefined variable '%s'", path_to(ctx, r, k));
+  return GOT_ERROR;
+}
+
+// Follows segs[1..] from `node`, the value of segs[0]. `literal`: node is
+// data (a row) or expanded already, so its parts need no expansion.
+static Got descend(Expander *ex, const Ref *r, Loc at, const Node *node,
+                   bool literal, bool is_row, const Node **val) {
+  for (int k = 1; k < r->nsegs; k++) {
+    if (!literal && node->kind == NK_SCALAR) {
+      // vars: {a: "${b}", b: {c: 1}} and ${a.c}: a is a map once expanded.
+      node = expand_var(ex, node, path_to(ex->ctx, r, k - 1), at);
+      if (!node)
+        return GOT_ERROR;
+      literal = true;
+    }
+    if (node->kind != NK_MAP) {
+      error_at(ex->ctx, at, NULL, "'%s' is %s and has no key '%s'",
+               path_to(ex->ctx, r, k - 1), node_kind_name(node), r->segs[k]);
+      return GOT_ERROR;
+    }
+    const Node *child = node_get(node, r->segs[k]);
+    if (!child)
+      return undefined(ex, r, k, node, is_row, at);
+    node = child;
+  }
+  if (!literal) {
+    node = expand_var(ex, node, path_to(ex->ctx, r, r->nsegs - 1), at);
+    if (!node)
+      return GOT_ERROR;
+  }
+  *val = node;
+  return GOT_VALUE;
+}
+
+// The value a reference names, expanded, or the fallback's turn.
+static Got lookup(Expander *ex, const Node *site, const Ref *r,
+                  const Node **val) {
+  Ctx *ctx = ex->ctx;
+  Loc at = ref_loc(site, r);
+  if (ex->stop)
+    return GOT_ERROR;
+  if (ex->hops == HGC_MAX_DEPTH) {
+    error_at(ctx, at, "use fewer variables that use variables",
+             "too many nested variable references (limit is %d)",
+             HGC_MAX_DEPTH);
+    ex->stop = true;
+    return GOT_ERROR;
+  }
+  const char *first = r->segs[0];
+  if (strcmp(first, "env") == 0)
+    return find_env(ex, site, r, at, val);
+  Got got;
+  ex->hops++;
+  if (strcmp(first, "row") == 0) {
+    if (ex->row) {
+      got = descend(ex, r, at, ex->row, true, true, val);
+    } else if (r->fallback) {
+      got = GOT_FALLBACK;
+    } else {
+      error_at(ctx, at, "pass --rows FILE, or set 'rows:' in the spec",
+               "'%s' needs a batch row", r->src);
+      got = GOT_ERROR;
+    }
+  } else {
+    const Node *v = node_get(ex->overrides, first);
+    if (!v)
+      v = node_get(ex->vars, first);
+    got = v ? descend(ex, r, at, v, false, false, val)
+            : undefined(ex, r, 0, NULL, false, at);
+  }
+  ex->hops--;
+  return got;
+}
+
+//
+// Expansion
+//
+// A value in place of a whole-scalar reference: a scalar keeps its type
+// at the use site; a map or list is copied in.
+static Node *place(Expander *ex, const Node *site, const Node *v) {
+  Ctx *ctx = ex->ctx;
+  if (!charge(ex, site->loc, tree_bytes(v)))
+    return NULL;
+  Node *n;
+  if (v->kind == NK_SCALAR)
+    n = node_new_scalar(ctx, site->loc, v->text, v->len,
+                        node_type(v) == ST_STRING ? SC_QUOTED : SC_PLAIN);
+  else
+    n = node_copy(ctx, v);
+  n->loc = site->loc;
+  n->end = site->end;
+  return n;
+}
+
+// A scalar that is exactly one reference: ${speed} stays a number.
+static Node *expand_whole(Expander *ex, const Node *n) {
+  Ref r;
+  if (!parse_ref(ex, n, 0, &r))
+    return NULL;
+  const Node *v;
+  switch (lookup(ex, n, &r, &v)) {
+  case GOT_VALUE:
+    return place(ex, n, v);
+  case GOT_FALLBACK:
+    v = parse_scalar(ex->ctx, n->loc, r.fallback, r.fallback_len);
+    if (!v) {
+      size_t off = (size_t)(r.fallback - n->text);
+      error_at(ex->ctx, node_text_loc(n, off, NULL),
+               "close the quotes, or leave them out",
+               "invalid quoted fallback value");
+      return NULL;
+    }
+    return place(ex, n, v);
+  case GOT_ERROR:
+    break;
+  }
+  return NULL;
+}
+
+// Appends the text of the reference r to b; false after reporting.
+static bool interpolate(Expander *ex, const Node *n, const Ref *r, Buf *b) {
+  const Node *v;
+  switch (lookup(ex, n, r, &v)) {
+  case GOT_VALUE:
+    if (v->kind != NK_SCALAR) {
+      const char *name = path_to(ex->ctx, r, r->nsegs - 1);
+      error_at(ex->ctx, ref_loc(n, r),
+               arena_printf(ex->ctx->arena,
+                            "make '${%s}' the whole value to use %s", name,
+                            node_kind_name(v)),
+               "'%s' is %s and cannot be part of a string", name,
+               node_kind_name(v));
+      return false;
+    }
+    // A null variable is defined, and empty.
+    return node_is_null(v) || buf_add(b, v->text, v->len) ||
+           too_large(ex, n->loc);
+  case GOT_FALLBACK:
+    return buf_add(b, r->fallback, r->fallback_len) ||
+           too_large(ex, n->loc);
+  case GOT_ERROR:
+    break;
+  }
+  return false;
+}
+
+// Expands the references in one scalar.
+static Node *expand_scalar(Expander *ex, const Node *n) {
+  Ctx *ctx = ex->ctx;
+  if (!memchr(n->text, '$', n->len))
+    return node_copy(ctx, n);
+  if (n->len > 2 && memcmp(n->text, "${", 2) == 0 && ref_end(n, 0) == n->len)
+    return expand_whole(ex, n);
+  Buf b;
+  buf_init(&b, ex->budget);
+  bool ok = true;
+  bool any = false; // a reference was replaced, not just $${
+  for (size_t i = 0; i < n->len;) {
+    const char *t = n->text + i;
+    size_t left = n->len - i;
+    if (left >= 3 && memcmp(t, "$${", 3) == 0) {
+      ok &= buf_add(&b, "${", 2) || too_large(ex, n->loc);
+      i += 3;
+    } else if (left >= 2 && memcmp(t, "${", 2) == 0) {
+      Ref r;
+      ok &= parse_ref(ex, n, i, &r) && interpolate(ex, n, &r, &b);
+      any = true;
+      i = r.end;
+    } else {
+      const char *dollar = memchr(t + 1, '$', left - 1);
+      size_t run = dollar ? (size_t)(dollar - t) : left;
+      ok &= buf_add(&b, t, run) || too_large(ex, n->loc);
+      i += run;
+    }
+    if (ex->stop) { // a lost buffer or a spent budget: nothing to build
+      ok = false;
+      break;
+    }
+  }
+  Node *out = NULL;
+  if (ok && charge(ex, n->loc, b.len)) {
+    // Text built from pieces is a string, even if it reads like a number.
+    ScalarStyle style = any && n->style == SC_PLAIN ? SC_QUOTED : n->style;
+    out = node_new_scalar(ctx, n->loc, b.data, b.len, style);
+    out->end = n->end;
+  }
+  buf_free(&b);
+  return out;
+}
+
+// A new tree for n. `name` is its path when n is (part of) a variable,
+// whose parts are then expanded once each, through the memo table.
+static Node *expand(Expander *ex, const Node *n, const char *name) {
+  Ctx *ctx = ex->ctx;
+  if (n->kind == NK_SCALAR)
+    return expand_scalar(ex, n);
+  Node *out = n->kind == NK_MAP ? node_new_map(ctx, n->loc)
+                                : node_new_seq(ctx, n->loc);
+  out->end = n->end;
+  bool ok = true;
+  for (int i = 0; i < n->npairs; i++) {
+    const Pair *p = &n->pairs[i];
+    Node *v = name ? expand_var(ex, p->value,
+                                arena_printf(ctx->arena, "%s.%s", name,
+                                             p->key->text),
+                                p->value->loc)
+                   : expand(ex, p->value, NULL);
+    ok &= v != NULL;
+    if (v)
+      node_map_put(ctx, out, node_copy(ctx, p->key), v);
+  }
+  for (int i = 0; i < n->nitems; i++) {
+    const Node *item = n->items[i];
+    Node *v = name ? expand_var(ex, item,
+                                arena_printf(ctx->arena, "%s[%d]", name, i),
+                                item->loc)
+                   : expand(ex, item, NULL);
+    ok &= v != NULL;
+    if (v)
+      node_seq_push(ctx, out, v);
+  }
+  return ok ? out : NULL;
+}
+
+// The document's `vars` map, each variable expanded (once, shared with
+// the references to it); one that an override replaces is kept as
+// written, since it is never used.
+static Node *expand_vars_map(Expander *ex, const Node *vars) {
+  Ctx *ctx = ex->ctx;
+  Node *out = node_new_map(ctx, vars->loc);
+  out->end = vars->end;
+  bool ok = true;
+  for (int i = 0; i < vars->npairs; i++) {
+    const Pair *p = &vars->pairs[i];
+    Node *v = node_get(ex->overrides, p->key->text)
+                  ? node_copy(ctx, p->value)
+                  : expand_var(ex, p->value, p->key->text, p->value->loc);
+    ok &= v != NULL;
+    if (v)
+      node_map_put(ctx, out, node_copy(ctx, p->key), v);
+  }
+  return ok ? out : NULL;
+}
+
+Node *vars_expand(Ctx *ctx, const Node *doc, const Node *overrides,
+                  const Node *row) {
+  int errors = ctx->nerrors;
+  const Node *vars = node_get(doc, "vars");
+  Expander ex = {
+      .ctx = ctx,
+      .vars = vars && vars->kind == NK_MAP ? vars : NULL,
+      .overrides = overrides && overrides->kind == NK_MAP ? overrides : NULL,
+      .row = row && row->kind == NK_MAP ? row : NULL,
+      .env = node_get(doc, "env"),
+      .budget = HGC_MAX_EXPANSION,
+  };
+  if (doc->kind != NK_MAP)
+    return expand(&ex, doc, NULL);
+  Node *out = node_new_map(ctx, doc->loc);
+  out->end = doc->end;
+  bool ok = true;
+  for (int i = 0; i < doc->npairs; i++) {
+    const Pair *p = &doc->pairs[i];
+    Node *v;
+    if (p->value == ex.vars)
+      v = expand_vars_map(&ex, ex.vars);
+    else if (p->value == ex.env) // names, not text: never expanded
+      v = node_copy(ctx, p->value);
+    else
+      v = expand(&ex, p->value, NULL);
+    ok &= v != NULL;
+    if (v)
+      node_map_put(ctx, out, node_copy(ctx, p->key), v);
+  }
+  return ok && ctx->nerrors == errors ? out : NULL;
+}
