@@ -1,52 +1,72 @@
 # hgc: the HeyGen spec compiler. `make` builds ./hgc; see README.md.
-PKGS      := yaml-0.1 jansson libpcre2-8
-CC        ?= cc
-CFLAGS    ?= -O2 -g
-WARN      := -std=c11 -Wall -Wextra -Werror -D_XOPEN_SOURCE=700
+#
+#   make run      install what is missing, build, compile an example
+#   make check    install what is missing, build, run every test
+#   make asan     the whole suite under AddressSanitizer + UBSan (clang)
+#   make valgrind the whole suite under valgrind's memcheck
+#   make examples rebuild the committed example output
+PKGS   := yaml-0.1 jansson libpcre2-8
+CC     ?= cc
+CFLAGS ?= -O2 -g
+WARN   := -std=c11 -Wall -Wextra -Werror -D_XOPEN_SOURCE=700
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
-COMPILER_SRC := $(sort $(wildcard compiler/*.c))
-COMPILER_OBJ := $(COMPILER_SRC:.c=.o)
-LIB_OBJ      := $(filter-out compiler/main.o,$(COMPILER_OBJ))
-UNIT_TESTS   := $(patsubst %.c,%,$(wildcard tests/unit/test_*.c))
+# Objects go to $(O), so a sanitizer build never mixes with the normal one.
+O   ?= .build
+BIN ?= hgc
 
-.PHONY: all deps run check asan examples clean
-all: hgc
+COMPILER_SRC := $(sort $(wildcard compiler/*.c))
+COMPILER_OBJ := $(patsubst compiler/%.c,$(O)/%.o,$(COMPILER_SRC))
+LIB_OBJ      := $(filter-out $(O)/main.o,$(COMPILER_OBJ))
+UNIT_TESTS   := $(patsubst tests/unit/%.c,$(O)/%,$(wildcard tests/unit/test_*.c))
+
+ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+              -fno-omit-frame-pointer
+VALGRIND   := valgrind -q --error-exitcode=99 --leak-check=full \
+              --errors-for-leak-kinds=definite,indirect
+
+.PHONY: all deps run check asan valgrind examples units clean
+all: $(BIN)
 
 deps:
 	@tools/deps.sh
 
-hgc: $(COMPILER_OBJ)
+$(BIN): $(COMPILER_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
-compiler/%.o: compiler/%.c compiler/hgc.h
+$(O)/%.o: compiler/%.c compiler/hgc.h
+	@mkdir -p $(O)
 	$(CC) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
 # Unit tests link every compiler stage but main.o.
-tests/unit/%: tests/unit/%.c $(LIB_OBJ) compiler/hgc.h
+$(O)/test_%: tests/unit/test_%.c $(LIB_OBJ) compiler/hgc.h
 	$(CC) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Icompiler $(LDFLAGS) -o $@ $< \
 	  $(LIB_OBJ) $(PKG_LIBS) -lm
 
-# Rebuilds the committed example output; review `git diff examples/`.
-examples: hgc
-	./hgc build -o examples/build examples/*.yaml
+units: $(UNIT_TESTS)
 
 run: deps
-	@$(MAKE) --no-print-directory hgc
-	./hgc build -o - examples/product-demo.yaml
+	@$(MAKE) --no-print-directory $(BIN)
+	./$(BIN) build -o - examples/product-demo.yaml
 
 check: deps
-	@$(MAKE) --no-print-directory hgc
-	@tests/run.sh
+	@$(MAKE) --no-print-directory $(BIN) units
+	@HGC=./$(BIN) UNIT_DIR=$(O) tests/run.sh
 
 asan: deps
-	@$(MAKE) --no-print-directory clean
-	@$(MAKE) --no-print-directory hgc CC=clang \
-	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
-	  LDFLAGS="-fsanitize=address,undefined"
-	@tests/run.sh
-	@$(MAKE) --no-print-directory clean
+	@$(MAKE) --no-print-directory O=.build-asan BIN=.build-asan/hgc CC=clang \
+	  CFLAGS="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" \
+	  .build-asan/hgc units
+	@HGC=.build-asan/hgc UNIT_DIR=.build-asan tests/run.sh
+
+valgrind: deps
+	@$(MAKE) --no-print-directory $(BIN) units
+	@HGC=./$(BIN) UNIT_DIR=$(O) HGC_WRAP="$(VALGRIND)" tests/run.sh
+
+# Rebuilds the committed example output; review `git diff examples/`.
+examples: $(BIN)
+	./$(BIN) build -o examples/build examples/*.yaml
 
 clean:
-	rm -f hgc compiler/*.o $(UNIT_TESTS)
+	rm -rf $(BIN) .build .build-asan compiler/*.o

@@ -9,6 +9,11 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # Work inside the temp directory: it is its own project root (no git).
 cd "$tmp"
+if [ -n "${HGC_WRAP:-}" ]; then # run every hgc under a tool (valgrind)
+  printf '#!/bin/sh\nexec %s %s "$@"\n' "$HGC_WRAP" "$HGC" >"$tmp/hgc-wrapped"
+  chmod +x "$tmp/hgc-wrapped"
+  HGC=$tmp/hgc-wrapped
+fi
 
 check() { # check NAME COMMAND... : passes when COMMAND succeeds
   local name=$1

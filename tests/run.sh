@@ -4,7 +4,8 @@
 #   tests/compile/NAME.yaml  -> NAME.json: stdout of `hgc build -o -`
 #   tests/errors/NAME.yaml   -> NAME.err: the whole stderr (exit 1 unless
 #                               the spec says "# exit: N")
-#   tests/unit/test_*.c      -> C programs printing "ok X" / "not ok X"
+#   tests/unit/test_*.c      -> C programs printing "ok X" / "not ok X",
+#                               built by `make units` into $UNIT_DIR
 #   tests/cli.sh             -> command-line behaviour
 #   examples/                -> committed build output is current
 #
@@ -14,6 +15,9 @@
 set -u
 cd "$(dirname "$0")/.."
 HGC=${HGC:-./hgc}
+UNIT_DIR=${UNIT_DIR:-.build}
+# HGC_WRAP runs every hgc and unit test under a tool (make valgrind).
+WRAP=${HGC_WRAP:-}
 export NO_COLOR=1 LC_ALL=C
 update=0
 [ "${1:-}" = "--update" ] && update=1
@@ -47,7 +51,7 @@ for spec in tests/compile/*.yaml; do
   [ -e "$spec" ] || continue
   name=${spec%.yaml}
   # shellcheck disable=SC2046
-  $HGC build -o - $(spec_args "$spec") "$spec" >"$tmp/out" 2>"$tmp/err"
+  $WRAP $HGC build -o - $(spec_args "$spec") "$spec" >"$tmp/out" 2>"$tmp/err"
   rc=$?
   if [ $rc -ne 0 ]; then
     not_ok "$spec (exit $rc)" "$tmp/err"
@@ -62,7 +66,7 @@ for spec in tests/errors/*.yaml; do
   want=$(spec_exit "$spec")
   want=${want:-1}
   # shellcheck disable=SC2046
-  $HGC build -o "$tmp/build" $(spec_args "$spec") "$spec" >"$tmp/out" 2>"$tmp/err"
+  $WRAP $HGC build -o "$tmp/build" $(spec_args "$spec") "$spec" >"$tmp/out" 2>"$tmp/err"
   rc=$?
   if [ $rc -ne "$want" ]; then
     not_ok "$spec (exit $rc, expected $want)" "$tmp/err"
@@ -74,14 +78,15 @@ for spec in tests/errors/*.yaml; do
   rm -rf "$tmp/build"
 done
 
+# Unit tests are built by `make units` into $UNIT_DIR.
 for src in tests/unit/test_*.c; do
   [ -e "$src" ] || continue
-  bin=${src%.c}
-  if ! make -s "$bin" >"$tmp/make" 2>&1; then
-    not_ok "$src (build)" "$tmp/make"
+  bin=$UNIT_DIR/$(basename "$src" .c)
+  if [ ! -x "$bin" ]; then
+    not_ok "$bin (not built: run make check)"
     continue
   fi
-  "$bin" >"$tmp/out" 2>&1
+  $WRAP "$bin" >"$tmp/out" 2>&1
   rc=$?
   n_ok=$(grep -c '^ok ' "$tmp/out")
   n_bad=$(grep -c '^not ok ' "$tmp/out")
@@ -98,7 +103,7 @@ done
 for script in tests/unit/*.py; do
   [ -e "$script" ] || continue
   base=$(basename "$script" .py)
-  python3 "$script" "tests/unit/test_${base%%_*}" >"$tmp/out" 2>&1
+  python3 "$script" "$UNIT_DIR/test_${base%%_*}" >"$tmp/out" 2>&1
   n_ok=$(grep -c '^ok ' "$tmp/out")
   n_bad=$(grep -c '^not ok ' "$tmp/out")
   pass=$((pass + n_ok))
@@ -108,7 +113,7 @@ for script in tests/unit/*.py; do
 done
 
 if [ -x tests/cli.sh ]; then
-  HGC=$HGC tests/cli.sh >"$tmp/out" 2>&1
+  HGC=$HGC HGC_WRAP=$WRAP tests/cli.sh >"$tmp/out" 2>&1
   n_ok=$(grep -c '^ok ' "$tmp/out")
   n_bad=$(grep -c '^not ok ' "$tmp/out")
   pass=$((pass + n_ok))
@@ -119,7 +124,7 @@ fi
 # Examples: their committed output must be what hgc builds now.
 for spec in examples/*.yaml; do
   [ -e "$spec" ] || continue
-  if $HGC build --check -o examples/build "$spec" >"$tmp/out" 2>&1; then ok; else
+  if $WRAP $HGC build --check -o examples/build "$spec" >"$tmp/out" 2>&1; then ok; else
     not_ok "$spec is stale: run 'make examples'" "$tmp/out"
   fi
 done
