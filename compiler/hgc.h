@@ -271,6 +271,30 @@ Node *vars_expand(Ctx *ctx, const Node *doc, const Node *overrides,
 Node *rows_load(Ctx *ctx, const char *path, const Loc *from);
 
 //
+// assets.c
+//
+typedef enum {
+  MEDIA_IMAGE = 1, // image/jpeg, image/png
+  MEDIA_VIDEO = 2, // video/mp4, video/webm
+  MEDIA_AUDIO = 4, // audio/mpeg, audio/wav
+} MediaClass;
+
+typedef struct {
+  const char *path;    // relative to the project root
+  const char *sha256;  // lowercase hex
+  const char *mime;    // detected from the first bytes
+  const char *pointer; // JSON pointer in the body, set by lower.c
+  Loc loc;             // the `asset:` value
+} Asset;
+
+// Checks the file named by the scalar n (relative to n's spec file, under
+// the root, a regular file of one of the `accept` classes) and hashes it.
+// NULL after reporting at n.
+Asset *asset_load(Ctx *ctx, const Node *n, unsigned accept);
+// SHA-256 of a buffer, as lowercase hex.
+void asset_sha256(const void *data, size_t len, char out[65]);
+
+//
 // script.c
 //
 typedef struct {
