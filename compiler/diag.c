@@ -175,7 +175,7 @@ SourceFile *diag_read_file(Ctx *ctx, const char *path, const Loc *from) {
   if (st.st_size > HGC_MAX_SPEC_BYTES) {
     close(fd);
     Loc at = from ? *from : (Loc){0};
-    error_at(ctx, at, "split the file, or raise the limit",
+    error_at(ctx, at, "split it into smaller files with include:",
              "'%s' is too large (limit is %d bytes)", path,
              HGC_MAX_SPEC_BYTES);
     return NULL;
@@ -221,8 +221,9 @@ static const char *color(const Ctx *ctx, int c) {
   return ctx->color ? ansi[c] : "";
 }
 
-// Prints the source line of loc (control bytes shown as '?') and a caret
-// under its column.
+// Prints the source line of loc and a caret under its column. Control
+// characters and each byte of invalid UTF-8 show as '?', one column each
+// as char_step counts them, so the terminal gets only printable text.
 static void print_source(Ctx *ctx, Loc loc) {
   SourceFile *f = loc.file;
   if (!f || loc.line < 1)
@@ -235,9 +236,14 @@ static void print_source(Ctx *ctx, Loc loc) {
     end++;
   FILE *out = ctx->err;
   fprintf(out, "%5d | ", loc.line);
-  for (size_t i = start; i < end; i++) {
+  for (size_t i = start; i < end;) {
     unsigned char c = (unsigned char)f->text[i];
-    fputc(c < 0x20 && c != '\t' ? '?' : c, out);
+    size_t k = utf8_len((const unsigned char *)f->text + i, end - i);
+    if (!k || (c < 0x20 && c != '\t') || c == 0x7f)
+      fputc('?', out);
+    else
+      fwrite(f->text + i, 1, k, out);
+    i += k ? k : 1;
   }
   fputs("\n      | ", out);
   // Pad with the line's own tabs so the caret lines up in any terminal.

@@ -20,8 +20,10 @@
 const char *driver_root(Ctx *ctx, const char *opt_root) {
   char buf[PATH_MAX];
   if (opt_root) {
-    if (!realpath(opt_root, buf)) {
-      msg_error("--root '%s': %s", opt_root, "no such directory");
+    struct stat st;
+    if (!realpath(opt_root, buf) || stat(buf, &st) != 0 ||
+        !S_ISDIR(st.st_mode)) {
+      msg_error("--root '%s' is not a directory", opt_root);
       return NULL;
     }
     return arena_strdup(ctx->perm, buf);
@@ -93,12 +95,14 @@ int driver_compile(Ctx *ctx, const char *path, const CompileOptions *opts,
                    const Node *overrides, ArtifactFn fn, void *user) {
   Arena *outer = ctx->arena;
   ctx->arena = arena_new();
+  int errors = ctx->nerrors; // errors of earlier specs do not stop this one
   int count = -1;
   bool failed = false;
   Node *doc = include_resolve(ctx, path);
-  Node *rows = doc && !ctx->nerrors ? load_rows(ctx, doc, opts, &failed)
-                                    : NULL;
-  if (!doc || failed || ctx->nerrors) {
+  Node *rows = doc && ctx->nerrors == errors
+                   ? load_rows(ctx, doc, opts, &failed)
+                   : NULL;
+  if (!doc || failed || ctx->nerrors > errors) {
     // reported
   } else if (!rows) {
     count = compile_one(ctx, doc, path, overrides, NULL, 0, fn, user) ? 1
@@ -126,5 +130,5 @@ int driver_compile(Ctx *ctx, const char *path, const CompileOptions *opts,
   }
   arena_free(ctx->arena);
   ctx->arena = outer;
-  return ctx->nerrors ? -1 : count;
+  return ctx->nerrors > errors ? -1 : count;
 }

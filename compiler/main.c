@@ -63,23 +63,22 @@ typedef struct {
 static const Option OPTIONS[] = {
     {"body", 0, NULL, OPT_BODY, BUILD, "write only the request body"},
     {"check", 0, NULL, OPT_CHECK, BUILD,
-     "compare with the files in OUT; exit 7 listing stale ones"},
+     "compare with the files in OUT; 7 if stale"},
     {"define", 'D', "NAME=VALUE", OPT_DEFINE, ALL,
-     "set a variable (a YAML scalar); wins over --vars and vars:"},
+     "set a variable (parsed as a YAML scalar)"},
     {"diagnostics", 0, "text|json", OPT_DIAGNOSTICS, ALL,
      "diagnostic format (default text)"},
     {"help", 'h', NULL, OPT_HELP, ALL, "show this help"},
     {"out", 'o', "DIR|-", OPT_OUT, BUILD,
-     "write artifacts to DIR (default build/), or to stdout with -"},
+     "output directory (default build/); - for stdout"},
     {"plan", 0, "PLAN", OPT_PLAN, ALL,
-     "script length limit: free 500, creator 1500 (default), team 3000, "
-     "enterprise 5000"},
+     "free|creator|team|enterprise script limit"},
     {"quiet", 'q', NULL, OPT_QUIET, ALL, "print no warnings"},
     {"root", 0, "DIR", OPT_ROOT, ALL,
-     "project root (default: the git work tree, else the cwd)"},
+     "project root (default: git work tree, or cwd)"},
     {"rows", 0, "FILE", OPT_ROWS, ALL,
-     "compile once per row of a CSV or YAML file (wins over rows:)"},
-    {"vars", 0, "FILE", OPT_VARS, ALL, "read variables from a flat YAML map"},
+     "batch: one artifact per CSV or YAML row"},
+    {"vars", 0, "FILE", OPT_VARS, ALL, "variables from a flat YAML map"},
     {"version", 'V', NULL, OPT_VERSION, ALL, "print the version"},
     {"werror", 0, NULL, OPT_WERROR, ALL, "treat warnings as errors"},
 };
@@ -118,7 +117,7 @@ static void usage(FILE *out, int cmd) {
              o->short_name ? '-' : ' ', o->short_name ? o->short_name : ' ',
              o->short_name ? ',' : ' ', o->name, o->arg ? " " : "",
              o->arg ? o->arg : "");
-    fprintf(out, "  %-26s %s\n", left, o->help);
+    fprintf(out, "  %-30s %s\n", left, o->help);
   }
   fputs("\nexit status: 0 ok, 1 invalid spec, 2 usage, 7 --check found "
         "stale output\n"
@@ -300,7 +299,8 @@ static bool keep_artifact(Ctx *ctx, const Spec *spec, const Request *req,
   if (dup) {
     Loc first = b->locs[json_integer_value(dup)];
     error_at(ctx, origin(spec, row),
-             "make 'name:' differ per row, e.g. name: video-${row.id}",
+             row ? "make 'name:' differ per row, e.g. name: video-${row.id}"
+                 : "give one of the specs another 'name:'",
              "duplicate artifact name '%s'", spec->name);
     note_at(ctx, first, "'%s' was first produced here", spec->name);
     return false;

@@ -102,9 +102,9 @@ check deterministic cmp "$tmp/stdout.json" "$tmp/again.json"
 
 # Errors: every one in one run, exit 1, and no output file at all.
 check errors-exit expect_exit 1 "$HGC" build -o "$tmp/bad-out" bad.yaml
-check errors-all-reported sh -c "test \$(grep -c ': error: ' '$tmp/err') -eq 4"
+check errors-all-reported sh -c "test \$(grep -c ': error: ' '$tmp/err') -eq 3"
 check errors-no-output test ! -e "$tmp/bad-out"
-check errors-summary grep -qx 'hgc: 4 errors' "$tmp/err"
+check errors-summary grep -qx 'hgc: 3 errors' "$tmp/err"
 check errors-position grep -q "bad.yaml:2:1: error: unknown key 'titel' at the top level" "$tmp/err"
 check errors-hint grep -q "hint: did you mean 'title'?" "$tmp/err"
 check errors-caret sh -c "grep -A2 'bad.yaml:2:1' '$tmp/err' | grep -qx '      | ^'"
