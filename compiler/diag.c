@@ -224,35 +224,59 @@ static const char *color(const Ctx *ctx, int c) {
 // Prints the source line of loc and a caret under its column. Control
 // characters and each byte of invalid UTF-8 show as '?', one column each
 // as char_step counts them, so the terminal gets only printable text.
+// Steps back over one character before `at` (not before `floor`).
+static size_t char_back(const char *s, size_t floor, size_t at) {
+  size_t i = at - 1;
+  while (i > floor && at - i < 4 && ((unsigned char)s[i] & 0xC0) == 0x80)
+    i--;
+  return char_step(s + i, at - i) == at - i ? i : at - 1;
+}
+
+// Prints the source line of loc (control bytes shown as '?') and a caret
+// under its column. A long line (a minified file, a huge CSV header) is
+// cut to a window of DIAG_WINDOW characters around the column, so a
+// diagnostic costs the same on any input.
+#define DIAG_WINDOW 100
 static void print_source(Ctx *ctx, Loc loc) {
   SourceFile *f = loc.file;
-  if (!f || loc.line < 1)
+  if (!f || loc.line < 1 || loc.line > f->nlines)
     return;
-  if (loc.line > f->nlines)
-    return;
-  size_t start = f->line_starts[loc.line - 1];
+  size_t line = f->line_starts[loc.line - 1];
+  size_t caret = diag_offset(f, loc.line, loc.col);
+  size_t start = caret;
+  for (int n = 0; n < DIAG_WINDOW / 2 && start > line; n++)
+    start = char_back(f->text, line, start);
   size_t end = start;
-  while (end < f->len && f->text[end] != '\n' && f->text[end] != '\r')
-    end++;
-  FILE *out = ctx->err;
-  fprintf(out, "%5d | ", loc.line);
-  for (size_t i = start; i < end;) {
+  for (int n = 0; n < DIAG_WINDOW && end < f->len && f->text[end] != '\n' &&
+                  f->text[end] != '\r';
+       n++)
+    end += char_step(f->text + end, f->len - end);
+  bool cut_left = start > line;
+  bool cut_right = end < f->len && f->text[end] != '\n' && f->text[end] != '\r';
+  Buf b;
+  buf_init(&b, 16 * DIAG_WINDOW);
+  bool ok = buf_addf(&b, "%5d | %s", loc.line, cut_left ? "..." : "");
+  for (size_t i = start; ok && i < end;) {
     unsigned char c = (unsigned char)f->text[i];
     size_t k = utf8_len((const unsigned char *)f->text + i, end - i);
     if (!k || (c < 0x20 && c != '\t') || c == 0x7f)
-      fputc('?', out);
+      ok = buf_addc(&b, '?');
     else
-      fwrite(f->text + i, 1, k, out);
+      ok = buf_add(&b, f->text + i, k);
     i += k ? k : 1;
   }
-  fputs("\n      | ", out);
+  ok = ok && buf_addstr(&b, cut_right ? "...\n      | " : "\n      | ");
+  if (ok && cut_left)
+    ok = buf_addstr(&b, "   ");
   // Pad with the line's own tabs so the caret lines up in any terminal.
-  size_t i = start;
-  for (int c = 1; c < loc.col && i < end; c++) {
-    fputc(f->text[i] == '\t' ? '\t' : ' ', out);
-    i += char_step(f->text + i, end - i);
+  for (size_t i = start; ok && i < caret;) {
+    ok = buf_addc(&b, f->text[i] == '\t' ? '\t' : ' ');
+    i += char_step(f->text + i, caret - i);
   }
-  fprintf(out, "%s^%s\n", color(ctx, C_GREEN), color(ctx, C_RESET));
+  ok = ok && buf_addf(&b, "%s^%s\n", color(ctx, C_GREEN), color(ctx, C_RESET));
+  if (ok)
+    fwrite(b.data, 1, b.len, ctx->err);
+  buf_free(&b);
 }
 
 static const char *const sev_name[] = {"error", "warning", "note"};

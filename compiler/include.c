@@ -25,8 +25,8 @@
 
 // A file being resolved: its includes are being followed.
 typedef struct {
-  const char *real;  // realpath: the file's identity
-  SourceFile *file;  // for its display name
+  const char *real; // realpath: the file's identity
+  SourceFile *file; // for its display name
 } Frame;
 
 typedef struct {
@@ -87,8 +87,8 @@ static const char *resolve_path(Ctx *ctx, const Node *at, const char *rel,
   const char *slash = strrchr(base, '/');
   const char *joined = rel;
   if (rel[0] != '/' && slash)
-    joined = arena_printf(ctx->arena, "%.*s/%s", (int)(slash - base), base,
-                          rel);
+    joined =
+        arena_printf(ctx->arena, "%.*s/%s", (int)(slash - base), base, rel);
   char *canon = real_path(ctx, joined);
   if (!canon) {
     error_at(ctx, loc, NULL, "cannot read '%s': %s", rel, strerror(errno));
@@ -147,7 +147,8 @@ static int cmp_keys(const void *a, const void *b) {
 // The pairs of map sorted by key, so that merging two big maps stays
 // O(n log n).
 static Pair **sorted_pairs(Ctx *ctx, const Node *map) {
-  Pair **idx = arena_calloc(ctx->arena, sizeof *idx * (size_t)(map->npairs + 1));
+  Pair **idx =
+      arena_calloc(ctx->arena, sizeof *idx * (size_t)(map->npairs + 1));
   for (int i = 0; i < map->npairs; i++)
     idx[i] = &map->pairs[i];
   qsort(idx, (size_t)map->npairs, sizeof *idx, cmp_keys);
@@ -162,8 +163,7 @@ static Pair *find_pair(Pair **idx, int n, Pair *p) {
 // Merges over on top of base into a new node. `plain`: the map holds
 // user-chosen names (vars), where slot keys mean nothing special. `top`:
 // base and over are whole documents.
-static const Node *merge(Ctx *ctx, const Node *base, const Node *over,
-                         bool plain, bool top) {
+static Node *merge(Ctx *ctx, Node *base, Node *over, bool plain, bool top) {
   if (base->kind != NK_MAP || over->kind != NK_MAP)
     return over;
   Node *m = node_new_map(ctx, over->loc);
@@ -178,12 +178,11 @@ static const Node *merge(Ctx *ctx, const Node *base, const Node *over,
     Pair *o = find_pair(oidx, over->npairs, b);
     Slot slot = plain ? SLOT_NONE : key_slot(b->key);
     if (o) {
-      const Node *v = slot != SLOT_NONE
-                          ? o->value
-                          : merge(ctx, b->value, o->value,
-                                  plain || (top && is_key(b->key, "vars")),
-                                  false);
-      node_map_put(ctx, m, o->key, (Node *)v);
+      Node *v = slot != SLOT_NONE
+                    ? o->value
+                    : merge(ctx, b->value, o->value,
+                            plain || (top && is_key(b->key, "vars")), false);
+      node_map_put(ctx, m, o->key, v);
     } else if (slot == SLOT_NONE || slot == SLOT_WHOLE || !over_sets[slot]) {
       node_map_put(ctx, m, b->key, b->value);
     }
@@ -209,8 +208,7 @@ static const char *chain(Resolver *r, int from, const char *last) {
 
 // Follows the include item `at` (a file name scalar): checks the path,
 // cycles and limits, then resolves the file. NULL after reporting.
-static Node *follow(Resolver *r, const Node *at, const Node *hgc,
-                    bool splice) {
+static Node *follow(Resolver *r, const Node *at, const Node *hgc, bool splice) {
   Ctx *ctx = r->ctx;
   if (r->stop)
     return NULL;
@@ -228,8 +226,8 @@ static Node *follow(Resolver *r, const Node *at, const Node *hgc,
     return NULL;
   for (int i = 0; i < r->depth; i++)
     if (strcmp(r->stack[i].real, real) == 0) {
-      error_at(ctx, at->loc, "remove one of the includes",
-               "include cycle: %s", chain(r, i, r->stack[i].file->display));
+      error_at(ctx, at->loc, "remove one of the includes", "include cycle: %s",
+               chain(r, i, r->stack[i].file->display));
       return NULL;
     }
   if (r->depth == HGC_MAX_DEPTH) {
@@ -248,31 +246,29 @@ static Node *follow(Resolver *r, const Node *at, const Node *hgc,
 }
 
 // The file names of an `include:` value: one name or a list of names.
-static Node *const *include_items(Ctx *ctx, const Node *v, int *n) {
-  static Node *none[1];
+static Node *const *include_items(Ctx *ctx, Node *v, int *n) {
   *n = 0;
   if (node_is_null(v))
-    return none;
+    return NULL;
   if (v->kind == NK_SEQ) {
     *n = v->nitems;
     return v->items;
   }
   if (v->kind == NK_SCALAR) {
     Node **one = arena_calloc(ctx->arena, sizeof *one);
-    *one = (Node *)v;
+    *one = v;
     *n = 1;
     return one;
   }
   error_at(ctx, v->loc, "write include: [a.yaml, b.yaml]",
            "expected a file name or a list of file names, found %s",
            node_kind_name(v));
-  return none;
+  return NULL;
 }
 
 // The scenes of a spliced file, as resolved: its `scenes:` list, or the
 // file itself when it is a list.
-static const Node *spliced_scenes(Ctx *ctx, const Node *file,
-                                  const Node *at) {
+static const Node *spliced_scenes(Ctx *ctx, const Node *file, const Node *at) {
   const Node *list = file->kind == NK_MAP ? node_get(file, "scenes") : file;
   if (list && list->kind == NK_SEQ)
     return list;
@@ -341,7 +337,7 @@ static Node *resolve_map(Resolver *r, const Node *doc, const Node *at,
     check_version(ctx, own, hgc);
   if (own)
     hgc = own;
-  const Node *acc = NULL;
+  Node *acc = NULL;
   Pair *inc = node_get_pair(doc, "include");
   int n = 0;
   Node *const *items = inc ? include_items(ctx, inc->value, &n) : NULL;
@@ -351,8 +347,7 @@ static Node *resolve_map(Resolver *r, const Node *doc, const Node *at,
       continue;
     if (child->kind != NK_MAP) {
       error_at(ctx, child->loc, "make the included file a map of spec keys",
-               "an included file must be a map, not %s",
-               node_kind_name(child));
+               "an included file must be a map, not %s", node_kind_name(child));
       continue;
     }
     acc = acc ? merge(ctx, acc, child, false, true) : child;
@@ -373,7 +368,7 @@ static Node *resolve_map(Resolver *r, const Node *doc, const Node *at,
                   : p->value;
     node_map_put(ctx, self, p->key, v);
   }
-  return acc ? (Node *)merge(ctx, acc, self, false, true) : self;
+  return acc ? merge(ctx, acc, self, false, true) : self;
 }
 
 // Loads the file at path and resolves its includes, with the file on the

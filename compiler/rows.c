@@ -25,7 +25,7 @@ typedef struct {
   Loc mark_loc; // ...and that position
   int ncells;   // cells read so far, against HGC_MAX_NODES
   bool stop;    // an error after which the rest cannot be read
-  Node **cells; // the current record's cells (malloc'd scratch)
+  Node **cells; // the current record's cells, reused
   int n;
   int cap;
 } Csv;
@@ -65,8 +65,8 @@ static Node *quoted_field(Csv *c, Loc at) {
   const char *t = c->f->text;
   size_t len = c->f->len;
   size_t close = c->pos + 1;
-  while (close < len && !(t[close] == '"' && (close + 1 >= len ||
-                                              t[close + 1] != '"')))
+  while (close < len &&
+         !(t[close] == '"' && (close + 1 >= len || t[close + 1] != '"')))
     close += t[close] == '"' ? 2 : 1;
   if (close >= len) {
     error_at(c->ctx, at, "close the field with '\"'",
@@ -130,10 +130,11 @@ static bool record(Csv *c, Loc *at) {
     if (!cell)
       return false;
     if (c->n == c->cap) {
+      Node **old = c->cells;
       c->cap = c->cap ? c->cap * 2 : 16;
-      c->cells = realloc(c->cells, sizeof *c->cells * (size_t)c->cap);
-      if (!c->cells)
-        abort();
+      c->cells = arena_calloc(c->ctx->arena, sizeof *old * (size_t)c->cap);
+      if (c->n)
+        memcpy(c->cells, old, sizeof *old * (size_t)c->n);
     }
     c->cells[c->n++] = cell;
     if (at_eol(c))
@@ -202,10 +203,9 @@ static Node *load_csv(Ctx *ctx, const char *path, const Loc *from) {
   Loc at;
   if (!record(&c, &at)) {
     if (!c.stop)
-      error_at(ctx, (Loc){f, 1, 1}, "write a header line, then one line per "
-                                    "video",
+      error_at(ctx, (Loc){f, 1, 1},
+               "write a header line, then one line per video",
                "rows file is empty");
-    free(c.cells);
     return NULL;
   }
   int ncols;
@@ -229,7 +229,6 @@ static Node *load_csv(Ctx *ctx, const char *path, const Loc *from) {
       node_map_put(ctx, row, cols[i], c.cells[i]);
     node_seq_push(ctx, rows, row);
   }
-  free(c.cells);
   if (!c.stop && !nrecords)
     error_at(ctx, header, "add one line per video under the header",
              "rows file has a header but no rows");

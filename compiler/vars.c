@@ -24,7 +24,7 @@
 // and maps and lists copied in (each node counted as sizeof(Node)).
 #define HGC_MAX_EXPANSION (4 * HGC_MAX_SPEC_BYTES)
 
-#define NAME_HINT                                                             \
+#define NAME_HINT                                                              \
   "use letters, digits, '_' and '-', starting with a letter or '_'"
 
 typedef enum { MEMO_BUSY, MEMO_DONE, MEMO_FAILED } MemoState;
@@ -56,10 +56,10 @@ typedef struct {
 
 // One ${...} in a scalar's text.
 typedef struct {
-  size_t at;            // offset of "${"
-  size_t end;           // offset just past the closing '}'
-  const char *src;      // the reference as written
-  const char **segs;    // the name split at '.'
+  size_t at;         // offset of "${"
+  size_t end;        // offset just past the closing '}'
+  const char *src;   // the reference as written
+  const char **segs; // the name split at '.'
   int nsegs;
   const char *fallback; // the text after ":-", or NULL
   size_t fallback_len;
@@ -138,12 +138,14 @@ static bool is_reserved(const char *name) {
 }
 
 // Reports a name -D or --vars cannot define; true when it is fine.
-static bool check_name(Ctx *ctx, Loc at, const char *name) {
+// `where` starts the message, for a -D that has no position to show.
+static bool check_name(Ctx *ctx, Loc at, const char *where, const char *name) {
   if (!is_var_name(name))
-    error_at(ctx, at, NAME_HINT, "invalid variable name '%s'", name);
+    error_at(ctx, at, NAME_HINT, "%sinvalid variable name '%s'", where, name);
   else if (is_reserved(name))
     error_at(ctx, at, "pick another name",
-             "variable name '%s' is reserved for ${%s.NAME}", name, name);
+             "%svariable name '%s' is reserved for ${%s.NAME}", where, name,
+             name);
   else
     return true;
   return false;
@@ -172,7 +174,7 @@ static void read_vars_file(Ctx *ctx, const char *path, Node *map) {
   }
   for (int i = 0; i < doc->npairs; i++) {
     Pair *p = &doc->pairs[i];
-    if (!check_name(ctx, p->key->loc, p->key->text))
+    if (!check_name(ctx, p->key->loc, "", p->key->text))
       continue;
     if (p->value->kind != NK_SCALAR) {
       error_at(ctx, p->value->loc,
@@ -195,12 +197,9 @@ static void add_define(Ctx *ctx, const char *def, Node *map) {
     return;
   }
   const char *name = arena_strndup(ctx->arena, def, (size_t)(eq - def));
-  if (!is_var_name(name) || is_reserved(name)) {
-    error_at(ctx, (Loc){0}, is_reserved(name) ? "pick another name" : NAME_HINT,
-             "-D '%s': %s variable name '%s'", def,
-             is_reserved(name) ? "reserved" : "invalid", name);
+  if (!check_name(ctx, (Loc){0}, arena_printf(ctx->arena, "-D '%s': ", def),
+                  name))
     return;
-  }
   SourceFile *f = diag_text_file(ctx, "<command line>",
                                  arena_printf(ctx->arena, "-D %s", def));
   size_t off = 3 + strlen(name) + 1;
@@ -218,8 +217,8 @@ static void add_define(Ctx *ctx, const char *def, Node *map) {
     return;
   }
   v->end = diag_loc(f, f->len);
-  put_var(ctx, map, node_new_scalar(ctx, diag_loc(f, 3), name, strlen(name),
-                                    SC_PLAIN),
+  put_var(ctx, map,
+          node_new_scalar(ctx, diag_loc(f, 3), name, strlen(name), SC_PLAIN),
           v);
 }
 
@@ -298,8 +297,7 @@ static void report_cycle(Expander *ex, const Memo *m, Loc at) {
   for (int i = from + 1; i < ex->nbusy; i++)
     chain = arena_printf(ex->ctx->arena, "%s -> %s", chain, ex->busy[i]->name);
   error_at(ex->ctx, at, "give one of them a value that uses no variable",
-           "variable '%s' refers to itself: %s -> %s", m->name, chain,
-           m->name);
+           "variable '%s' refers to itself: %s -> %s", m->name, chain, m->name);
 }
 
 // The expansion of a node under `vars` (or an override), named `name`,
@@ -439,10 +437,10 @@ static Got find_env(Expander *ex, const Node *site, const Ref *r, Loc at,
   }
   const char *name = r->segs[1];
   if (!is_listed(ex->env, name)) {
-    error_at(ctx, at,
-             arena_printf(ctx->arena, "add '%s' to the spec's 'env:' list",
-                          name),
-             "environment variable '%s' is not listed under 'env:'", name);
+    error_at(
+        ctx, at,
+        arena_printf(ctx->arena, "add '%s' to the spec's 'env:' list", name),
+        "environment variable '%s' is not listed under 'env:'", name);
     return GOT_ERROR;
   }
   const char *v = getenv(name);
@@ -500,7 +498,7 @@ static Got undefined(Expander *ex, const Ref *r, int k, const Node *map,
   const char *best = diag_suggest(r->segs[k], cands, n);
   const char *prefix = k ? path_to(ctx, r, k - 1) : "";
   const char *hint =
-      best ? arena_printf(ctx->arena, "did you mean '%s%s%s'?",
+      best     ? arena_printf(ctx->arena, "did you mean '%s%s%s'?",
                           is_row ? "" : prefix, k && !is_row ? "." : "", best)
       : k == 0 ? arena_printf(ctx->arena,
                               "define it under 'vars:', or pass -D %s=VALUE",
@@ -544,7 +542,8 @@ static Got descend(Expander *ex, const Ref *r, Loc at, const Node *node,
   return GOT_VALUE;
 }
 
-// The value a reference names, expanded, or the fallback's turn.
+// The value a reference names, expanded, or the fallback's turn: the
+// name is undefined, or its value empty.
 static Got lookup(Expander *ex, const Node *site, const Ref *r,
                   const Node **val) {
   Ctx *ctx = ex->ctx;
@@ -581,6 +580,11 @@ static Got lookup(Expander *ex, const Node *site, const Ref *r,
             : undefined(ex, r, 0, NULL, false, at);
   }
   ex->hops--;
+  // As in the shell, ${x:-d} also stands for an empty or null x (an
+  // empty CSV cell).
+  if (got == GOT_VALUE && r->fallback && (*val)->kind == NK_SCALAR &&
+      ((*val)->len == 0 || node_is_null(*val)))
+    got = GOT_FALLBACK;
   return got;
 }
 
@@ -636,20 +640,18 @@ static bool interpolate(Expander *ex, const Node *n, const Ref *r, Buf *b) {
   case GOT_VALUE:
     if (v->kind != NK_SCALAR) {
       const char *name = path_to(ex->ctx, r, r->nsegs - 1);
-      error_at(ex->ctx, ref_loc(n, r),
-               arena_printf(ex->ctx->arena,
-                            "make '${%s}' the whole value to use %s", name,
-                            node_kind_name(v)),
-               "'%s' is %s and cannot be part of a string", name,
-               node_kind_name(v));
+      error_at(
+          ex->ctx, ref_loc(n, r),
+          arena_printf(ex->ctx->arena, "make '${%s}' the whole value to use %s",
+                       name, node_kind_name(v)),
+          "'%s' is %s and cannot be part of a string", name, node_kind_name(v));
       return false;
     }
     // A null variable is defined, and empty.
     return node_is_null(v) || buf_add(b, v->text, v->len) ||
            too_large(ex, n->loc);
   case GOT_FALLBACK:
-    return buf_add(b, r->fallback, r->fallback_len) ||
-           too_large(ex, n->loc);
+    return buf_add(b, r->fallback, r->fallback_len) || too_large(ex, n->loc);
   case GOT_ERROR:
     break;
   }
@@ -706,27 +708,27 @@ static Node *expand(Expander *ex, const Node *n, const char *name) {
   Ctx *ctx = ex->ctx;
   if (n->kind == NK_SCALAR)
     return expand_scalar(ex, n);
-  Node *out = n->kind == NK_MAP ? node_new_map(ctx, n->loc)
-                                : node_new_seq(ctx, n->loc);
+  Node *out =
+      n->kind == NK_MAP ? node_new_map(ctx, n->loc) : node_new_seq(ctx, n->loc);
   out->end = n->end;
   bool ok = true;
   for (int i = 0; i < n->npairs; i++) {
     const Pair *p = &n->pairs[i];
-    Node *v = name ? expand_var(ex, p->value,
-                                arena_printf(ctx->arena, "%s.%s", name,
-                                             p->key->text),
-                                p->value->loc)
-                   : expand(ex, p->value, NULL);
+    Node *v =
+        name ? expand_var(ex, p->value,
+                          arena_printf(ctx->arena, "%s.%s", name, p->key->text),
+                          p->value->loc)
+             : expand(ex, p->value, NULL);
     ok &= v != NULL;
     if (v)
       node_map_put(ctx, out, node_copy(ctx, p->key), v);
   }
   for (int i = 0; i < n->nitems; i++) {
     const Node *item = n->items[i];
-    Node *v = name ? expand_var(ex, item,
-                                arena_printf(ctx->arena, "%s[%d]", name, i),
-                                item->loc)
-                   : expand(ex, item, NULL);
+    Node *v =
+        name ? expand_var(ex, item, arena_printf(ctx->arena, "%s[%d]", name, i),
+                          item->loc)
+             : expand(ex, item, NULL);
     ok &= v != NULL;
     if (v)
       node_seq_push(ctx, out, v);

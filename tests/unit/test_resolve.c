@@ -220,7 +220,8 @@ static void test_slot_replace(void) {
 static void test_vars_plain_merge(void) {
   begin();
   put("base.yaml", "vars: {script: s, audio: a, background: {x: 1}}\n");
-  put("main.yaml", "include: base.yaml\nvars: {audio: b, background: {y: 2}}\n");
+  put("main.yaml",
+      "include: base.yaml\nvars: {audio: b, background: {y: 2}}\n");
   Node *n = include_resolve(&ctx, "main.yaml");
   result("include-vars-merge",
          want_tree(n, "{vars: {script: s, audio: b, background: {x: 1, y: "
@@ -430,9 +431,9 @@ static void test_limits(void) {
   Node *n = include_resolve(&ctx, "wide0.yaml");
   result("include-too-many",
          both(n ? "resolve succeeded" : NULL,
-              count_lines("wide") == 1 && strstr(captured(),
-                                                 "error: too many includes "
-                                                 "(limit is 1000)")
+              count_lines("wide") == 1 &&
+                      strstr(captured(), "error: too many includes "
+                                         "(limit is 1000)")
                   ? NULL
                   : fail("got:\n%s", captured())));
   for (int i = 0; i < 70; i++) {
@@ -451,18 +452,29 @@ static void test_limits(void) {
 
 static void test_include_path(void) {
   begin();
-  put("specs/s.yaml", "rows: ../data/r.csv\nbad: ../../x.csv\n");
-  put("data/r.csv", "a\n1\n");
-  Node *doc = load_file(&ctx, "specs/s.yaml", NULL);
+  char root[PATH_MAX + 8];
+  snprintf(root, sizeof root, "%s/site", dir);
+  ctx.root = root;
+  put("site/specs/s.yaml", "rows: ../data/r.csv\n"
+                           "out: ../../top.csv\n"
+                           "gone: nope.csv\n");
+  put("site/data/r.csv", "a\n1\n");
+  put("top.csv", "a\n1\n");
+  Node *doc = load_file(&ctx, "site/specs/s.yaml", NULL);
   const char *p = include_path(&ctx, node_get(doc, "rows"), "../data/r.csv");
-  const char *q = include_path(&ctx, node_get(doc, "bad"), "../../x.csv");
-  const char *why = p && strcmp(p, "data/r.csv") == 0
+  const char *q = include_path(&ctx, node_get(doc, "out"), "../../top.csv");
+  const char *r = include_path(&ctx, node_get(doc, "gone"), "nope.csv");
+  const char *why = p && strcmp(p, "site/data/r.csv") == 0
                         ? NULL
                         : fail("got path '%s'", p ? p : "(null)");
   result("include-path",
-         both(why, both(q ? "escape allowed" : NULL,
-                        want_diag("specs/s.yaml:2:6: error: cannot read "
-                                  "'../../x.csv': No such file or directory"))));
+         both(why, both(q || r ? "bad path accepted" : NULL,
+                        both(want_diag("site/specs/s.yaml:2:6: error: path "
+                                       "'../../top.csv' leaves the project "
+                                       "root"),
+                             want_diag("site/specs/s.yaml:3:7: error: cannot "
+                                       "read 'nope.csv': No such file or "
+                                       "directory")))));
 }
 
 //
@@ -491,8 +503,8 @@ static const char *want_type(const Node *map, const char *key, ScalarType t,
 
 static void test_defines(void) {
   begin();
-  const char *defs[] = {"speed=1.2", "flag=true", "t=\"1.5\"", "color=#fff",
-                        "n=42",      "s= spaced ", "e=",       "n=43"};
+  const char *defs[] = {"speed=1.2", "flag=true",  "t=\"1.5\"", "color=#fff",
+                        "n=42",      "s= spaced ", "e=",        "n=43"};
   Node *ov = overrides(defs, 8, NULL);
   const char *why = ov ? NULL : "vars_overrides failed";
   if (!why)
@@ -524,8 +536,9 @@ static void test_define_errors(void) {
                              "name=value"),
                    both(want_diag("hgc: error: -D '1bad=x': invalid variable "
                                   "name '1bad'"),
-                        both(want_diag("hgc: error: -D 'row=1': reserved "
-                                       "variable name 'row'"),
+                        both(want_diag("hgc: error: -D 'row=1': variable "
+                                       "name 'row' is reserved for "
+                                       "${row.NAME}"),
                              want_diag("<command line>:1:6: error: invalid "
                                        "quoted value"))))));
 }
@@ -623,7 +636,9 @@ static void test_map_in_string(void) {
 
 static void test_fallback(void) {
   begin();
-  Node *n = expand_text("vars: {set: yes}\n"
+  Node *n = expand_text("vars: {set: yes, empty: '', nul: ~}\n"
+                        "g: ${empty:-x}\n"
+                        "h: ${nul:-2}\n"
                         "a: ${missing:-1.5}\n"
                         "b: ${missing:-\"1.5\"}\n"
                         "c: \"x ${missing:-b c} y\"\n"
@@ -644,6 +659,10 @@ static void test_fallback(void) {
     why = want_type(n, "e", ST_NULL, "");
   if (!why)
     why = want_type(n, "f", ST_STRING, "none");
+  if (!why)
+    why = want_type(n, "g", ST_STRING, "x");
+  if (!why)
+    why = want_type(n, "h", ST_INT, "2");
   result("vars-fallback", both(why, *captured() ? captured() : NULL));
 }
 
@@ -711,8 +730,8 @@ static void test_undefined(void) {
 
 static void test_cycles_and_limits(void) {
   begin();
-  Node *n = expand_text("vars:\n  a: \"${b}\"\n  b: \"x${a}\"\nt: ${a}\n",
-                        NULL, NULL);
+  Node *n = expand_text("vars:\n  a: \"${b}\"\n  b: \"x${a}\"\nt: ${a}\n", NULL,
+                        NULL);
   result("vars-self-reference",
          both(n ? "expansion succeeded" : NULL,
               both(want_diag("spec.yaml:3:8: error: variable 'a' refers to "
@@ -796,8 +815,8 @@ static void test_rows_refs(void) {
 
 static void test_bad_refs(void) {
   begin();
-  Node *n = expand_text("a: \"${a b}\"\nb: x ${c\nc: ${}\nd: ${a.b..c}\n",
-                        NULL, NULL);
+  Node *n = expand_text("a: \"${a b}\"\nb: x ${c\nc: ${}\nd: ${a.b..c}\n", NULL,
+                        NULL);
   result("vars-bad-references",
          both(n ? "expansion succeeded" : NULL,
               both(want_diag("spec.yaml:1:5: error: invalid variable "
