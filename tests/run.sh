@@ -33,6 +33,20 @@ not_ok() {
   [ -n "${2:-}" ] && sed 's/^/     /' "$2" | head -30
 }
 
+# Adds up a file of "ok X" / "not ok X" lines and shows the failures;
+# a file with neither is a failure of its own (the runner crashed).
+tally() { # tally NAME FILE
+  local n_ok n_bad
+  n_ok=$(grep -c '^ok ' "$2")
+  n_bad=$(grep -c '^not ok ' "$2")
+  pass=$((pass + n_ok))
+  fail=$((fail + n_bad))
+  grep -A8 '^not ok ' "$2" | sed 's/^not ok /FAIL /'
+  if [ "$n_ok" -eq 0 ] && [ "$n_bad" -eq 0 ]; then
+    not_ok "$1 (no result)" "$2"
+  fi
+}
+
 # Extra arguments and expected exit status written in a spec's comments.
 spec_args() { sed -n 's/^# args: //p' "$1" | head -1; }
 spec_exit() { sed -n 's/^# exit: //p' "$1" | head -1; }
@@ -88,12 +102,8 @@ for src in tests/unit/test_*.c; do
   fi
   $WRAP "$bin" >"$tmp/out" 2>&1
   rc=$?
-  n_ok=$(grep -c '^ok ' "$tmp/out")
-  n_bad=$(grep -c '^not ok ' "$tmp/out")
-  pass=$((pass + n_ok))
-  fail=$((fail + n_bad))
-  grep '^not ok ' "$tmp/out" | sed 's/^not ok /FAIL /'
-  if [ $rc -ne 0 ] && [ "$n_bad" -eq 0 ]; then
+  tally "$bin" "$tmp/out"
+  if [ $rc -ne 0 ] && ! grep -q '^not ok ' "$tmp/out"; then
     not_ok "$bin (exit $rc)" "$tmp/out"
   fi
 done
@@ -104,31 +114,17 @@ for script in tests/unit/*.py; do
   [ -e "$script" ] || continue
   base=$(basename "$script" .py)
   python3 "$script" "$UNIT_DIR/test_${base%%_*}" >"$tmp/out" 2>&1
-  n_ok=$(grep -c '^ok ' "$tmp/out")
-  n_bad=$(grep -c '^not ok ' "$tmp/out")
-  pass=$((pass + n_ok))
-  fail=$((fail + n_bad))
-  grep '^not ok ' "$tmp/out" | sed 's/^not ok /FAIL /'
-  [ "$n_ok" -eq 0 ] && [ "$n_bad" -eq 0 ] && not_ok "$script (no result)" "$tmp/out"
+  tally "$script" "$tmp/out"
 done
 
 if [ -x tests/cli.sh ]; then
   HGC=$HGC HGC_WRAP=$WRAP tests/cli.sh >"$tmp/out" 2>&1
-  n_ok=$(grep -c '^ok ' "$tmp/out")
-  n_bad=$(grep -c '^not ok ' "$tmp/out")
-  pass=$((pass + n_ok))
-  fail=$((fail + n_bad))
-  grep -A8 '^not ok ' "$tmp/out" | sed 's/^not ok /FAIL /'
+  tally tests/cli.sh "$tmp/out"
 fi
 
 # The fake HeyGen server that the runtime tests talk to checks itself.
-if python3 tests/fake_selftest.py >"$tmp/out" 2>&1; then :; fi
-n_ok=$(grep -c '^ok ' "$tmp/out")
-n_bad=$(grep -c '^not ok ' "$tmp/out")
-pass=$((pass + n_ok))
-fail=$((fail + n_bad))
-grep '^not ok ' "$tmp/out" | sed 's/^not ok /FAIL /'
-[ "$n_ok" -eq 0 ] && [ "$n_bad" -eq 0 ] && not_ok "tests/fake_selftest.py (no result)" "$tmp/out"
+python3 tests/fake_selftest.py >"$tmp/out" 2>&1
+tally tests/fake_selftest.py "$tmp/out"
 
 # Examples: their committed output must be what hgc builds now.
 for spec in examples/*.yaml; do
