@@ -421,6 +421,38 @@ typedef struct Spec {
 Spec *validate_spec(Ctx *ctx, const Node *doc, const char *path);
 
 //
+// prompt.c: Video Agent prompts
+//
+typedef struct {
+  Str title;
+  Str type;        // A-roll | B-roll | Motion Graphics | Stock
+  Str visual;
+  Str vo;          // voice-over, spoken as written
+  long duration_ms;
+  Loc loc;
+} AgentScene;
+
+typedef struct {
+  Str visual;           // style.visual
+  Str *color_names;     // style.colors, in spec order
+  Str *color_values;    // normalised #RRGGBB
+  int ncolors;
+  Str font;
+  Str vibe;
+  Str avatar_placement;
+  AgentScene *scenes;
+  int nscenes;
+  Str instruction;
+} AgentBrief;
+
+// Lowers a structured brief into the prompt-optimizer layout: a global
+// style block, "### Scene N: Title" blocks with running m:ss timestamps,
+// then the catch-all instruction. Pure text: never fails.
+const char *prompt_render(Ctx *ctx, const AgentBrief *brief);
+// The "m:ss" of a time in milliseconds, rounded to the nearest second.
+void prompt_timestamp(long ms, char out[48]);
+
+//
 // lower.c
 //
 typedef struct {
