@@ -462,8 +462,8 @@ static void on_alias(Loader *l, const char *name, Loc at) {
     for (int i = 0; i < l->depth; i++)
       open |= l->stack[i].anchor && strcmp(l->stack[i].anchor, name) == 0;
     if (open)
-      error_at(l->ctx, at, NULL, "alias '*%s' is inside its own anchor",
-               name);
+      error_at(l->ctx, at, "use the alias after the anchored node ends",
+               "alias '*%s' is inside its own anchor", name);
     else
       error_at(l->ctx, at,
                arena_printf(l->ctx->arena, "define '&%s' before the alias",
@@ -474,8 +474,9 @@ static void on_alias(Loader *l, const char *name, Loc at) {
   }
   l->count += e->size;
   if (l->count > HGC_MAX_NODES) {
-    error_at(l->ctx, at, NULL, "alias expansion too large (limit is %d nodes)",
-             HGC_MAX_NODES);
+    // each alias counts its anchor's whole content: nested aliases multiply
+    error_at(l->ctx, at, "use fewer nested aliases",
+             "alias expansion too large (limit is %d nodes)", HGC_MAX_NODES);
     l->stop = true;
     return;
   }

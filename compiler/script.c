@@ -723,17 +723,20 @@ bool script_compile(Ctx *ctx, const Node *script, int scene_no, Script *out) {
   end_sentence(&s);
   if (s.pause)
     flush_pause(&s, false);
+  // scene 0 is the script under `defaults`
+  const char *whose =
+      scene_no ? arena_printf(ctx->arena, "script of scene %d", scene_no)
+               : "default script";
   if (s.bangs >= LINT_BANGS && lint(&s))
     warn_at(ctx, where_loc(&s, s.bang_at), "keep one or two",
-            "%d exclamation marks in the script of scene %d", s.bangs,
-            scene_no);
+            "%d exclamation marks in the %s", s.bangs, whose);
   if (!s.bad_shape && s.words == 0)
     error_at(ctx, script->loc, "use 'silence: 2s' for a scene without speech",
-             "script of scene %d has no spoken text", scene_no);
+             "%s has no spoken text", whose);
   if (s.overflow || s.chars > ctx->plan_chars)
     error_at(ctx, script->loc, "split the scene, or use a bigger --plan",
-             "script of scene %d is too long: %d characters (limit is %d)",
-             scene_no, s.chars, ctx->plan_chars);
+             "%s is too long: %d characters (limit is %d)", whose, s.chars,
+             ctx->plan_chars);
   *out = (Script){
       .text =
           arena_strndup(ctx->arena, s.out.data ? s.out.data : "", s.out.len),

@@ -6,7 +6,9 @@
 // ranges, so lower.c can map it without a single check of its own.
 // Every problem is reported (unknown keys with a did-you-mean, wrong
 // types, ranges, missing slots) and validation goes on, so one run shows
-// them all; the Spec is returned only when there was no error.
+// them all, each once: a slot whose key was misspelt or whose value was
+// wrong is not reported missing as well. The Spec is returned only when
+// there was no error.
 //
 // Scenes have four slots (character, voice, speech, background). The
 // `defaults` map is parsed once into the same structs, and each scene
@@ -27,25 +29,46 @@ typedef struct {
   const char *where; // "in scene 2", for messages about keys
 } V;
 
-// Reports every key of map not in allowed[], with a did-you-mean.
-static void check_keys(V *v, const Node *map, const char *const *allowed,
-                       int n) {
-  for (int i = 0; i < map->npairs; i++) {
-    const char *key = map->pairs[i].key->text;
-    bool ok = false;
-    for (int j = 0; j < n && !ok; j++)
-      ok = strcmp(key, allowed[j]) == 0;
-    if (!ok)
-      error_at(v->ctx, map->pairs[i].key->loc,
-               diag_did_you_mean(v->ctx, key, allowed, n),
-               "unknown key '%s' %s", key, v->where);
-  }
+// The hint for an unknown key: a did-you-mean, or for a YAML 1.1 merge
+// key ("<<: *base", which the core schema hgc reads does not have) what
+// to write instead.
+static const char *unknown_hint(Ctx *ctx, const char *key,
+                                const char *const *allowed, int n) {
+  if (strcmp(key, "<<") == 0)
+    return "merge keys are not supported: use 'defaults:', or repeat the "
+           "keys";
+  return diag_did_you_mean(ctx, key, allowed, n);
 }
 
-static bool expect_map(V *v, const Node *n, const char *what) {
+// Reports key, with a hint, unless it is in allowed[]. Loops over a map's
+// pairs call it as they go, so errors keep the file's order.
+static bool known_key(V *v, const Node *key, const char *const *allowed,
+                      int n) {
+  for (int j = 0; j < n; j++)
+    if (strcmp(key->text, allowed[j]) == 0)
+      return true;
+  error_at(v->ctx, key->loc, unknown_hint(v->ctx, key->text, allowed, n),
+           "unknown key '%s' %s", key->text, v->where);
+  return false;
+}
+
+// Reports every key of map not in allowed[]; true when there was none.
+// Callers skip their "needs 'x'" errors after one: "widht" was the
+// width, and one error says so.
+static bool check_keys(V *v, const Node *map, const char *const *allowed,
+                       int n) {
+  bool known = true;
+  for (int i = 0; i < map->npairs; i++)
+    known &= known_key(v, map->pairs[i].key, allowed, n);
+  return known;
+}
+
+// `hint` shows the map form expected ("write offset: {x: 0, y: 0}").
+static bool expect_map(V *v, const Node *n, const char *what,
+                       const char *hint) {
   if (n->kind == NK_MAP)
     return true;
-  error_at(v->ctx, n->loc, NULL, "'%s' must be a map, not %s", what,
+  error_at(v->ctx, n->loc, hint, "'%s' must be a map, not %s", what,
            node_kind_name(n));
   return false;
 }
@@ -61,14 +84,15 @@ static bool get_str(V *v, const Node *n, const char *what, Str *out) {
   ScalarType t = node_type(n);
   if (t == ST_NULL || t == ST_BOOL) {
     error_at(v->ctx, n->loc,
-             t == ST_BOOL ? arena_printf(v->ctx->arena,
-                                         "quote it: \"%s\"", n->text)
-                          : NULL,
+             t == ST_BOOL
+                 ? arena_printf(v->ctx->arena, "quote it: \"%s\"", n->text)
+                 : "give it a value, or remove the key",
              "'%s' must be a string, not %s", what, node_kind_name(n));
     return false;
   }
   if (n->len == 0 || strlen(n->text) != n->len) {
-    error_at(v->ctx, n->loc, NULL,
+    error_at(v->ctx, n->loc,
+             n->len ? "remove the \\0" : "remove the key, or give it a value",
              n->len ? "'%s' must not contain NUL characters"
                     : "'%s' must not be empty",
              what);
@@ -129,8 +153,10 @@ static bool get_range(V *v, const Node *n, const char *what, double lo,
     return false;
   if (out->d >= lo && out->d <= hi)
     return true;
-  error_at(v->ctx, n->loc, NULL, "'%s' must be between %g and %g, not %s",
-           what, lo, hi, n->text);
+  error_at(v->ctx, n->loc,
+           arena_printf(v->ctx->arena, "use %g, the nearest allowed value",
+                        out->d < lo ? lo : hi),
+           "'%s' must be between %g and %g, not %s", what, lo, hi, n->text);
   out->set = false;
   return false;
 }
@@ -143,10 +169,10 @@ static bool get_bool(V *v, const Node *n, const char *what, Bool *out) {
     out->loc = n->loc;
     return true;
   }
-  static const char *const yes[] = {"yes", "y", "on", "True", "TRUE", "Yes",
-                                    "YES", "On", "ON"};
-  static const char *const no[] = {"no", "n", "off", "False", "FALSE", "No",
-                                   "NO", "Off", "OFF"};
+  static const char *const yes[] = {"yes", "y",   "on", "True", "TRUE",
+                                    "Yes", "YES", "On", "ON",   "1"};
+  static const char *const no[] = {"no", "n",  "off", "False", "FALSE",
+                                   "No", "NO", "Off", "OFF",   "0"};
   const char *hint = NULL;
   for (int i = 0; n->kind == NK_SCALAR && i < COUNT(yes); i++) {
     if (strcmp(n->text, yes[i]) == 0)
@@ -182,15 +208,34 @@ static bool get_enum(V *v, const Node *n, const char *what,
   return false;
 }
 
-// A media URL: http(s) only. A `${` left in it means a variable escaped
-// with $${ or a template the user forgot to fill: legal, but suspicious.
+// A media URL: http(s), a host, and no white space or control
+// characters (the API fetches it as written). A `${` left in it means a
+// variable escaped with $${ or a template the user forgot to fill: legal,
+// but suspicious.
 static bool get_url(V *v, const Node *n, const char *what, Str *out) {
   if (!get_str(v, n, what, out))
     return false;
-  if (strncmp(out->s, "https://", 8) != 0 &&
-      strncmp(out->s, "http://", 7) != 0) {
-    error_at(v->ctx, n->loc, "write a full URL such as https://...",
-             "'%s' must be an http(s) URL, not '%s'", what, out->s);
+  const char *s = out->s;
+  size_t scheme = strncmp(s, "https://", 8) == 0  ? 8
+                  : strncmp(s, "http://", 7) == 0 ? 7
+                                                  : 0;
+  const char *bad = s + scheme;
+  while (*bad && (unsigned char)*bad > ' ' && *bad != 0x7f)
+    bad++;
+  const char *hint = NULL;
+  if (!scheme)
+    hint = "write a full URL such as https://...";
+  else if (strchr("/?#", s[scheme]))
+    hint = "add the host name after '//'";
+  else if (*bad == ' ')
+    hint = "write each space as %20";
+  else if (*bad)
+    hint = "remove the control character";
+  if (hint) {
+    error_at(v->ctx,
+             *bad && scheme ? node_text_loc(n, (size_t)(bad - s), NULL)
+                            : n->loc,
+             hint, "'%s' must be an http(s) URL, not '%s'", what, s);
     out->s = NULL;
     return false;
   }
@@ -202,9 +247,30 @@ static bool get_url(V *v, const Node *n, const char *what, Str *out) {
   return true;
 }
 
+// Reports a null value that is really a colour YAML read as a comment:
+// `background: #0F172A`. False when no '#' follows the value.
+static bool comment_color(V *v, const Node *n, const char *what) {
+  SourceFile *f = n->loc.file;
+  if (!f || n->loc.line < 1 || !node_is_null(n))
+    return false;
+  size_t i = diag_offset(f, n->loc.line, n->loc.col);
+  while (i < f->len && (f->text[i] == ' ' || f->text[i] == '\t'))
+    i++;
+  if (i >= f->len || f->text[i] != '#')
+    return false;
+  size_t end = i;
+  while (end < f->len && (unsigned char)f->text[end] > ' ')
+    end++;
+  error_at(v->ctx, diag_loc(f, i),
+           arena_printf(v->ctx->arena, "quote the colour: \"%.*s\"",
+                        (int)(end - i), f->text + i),
+           "'%s' is empty: an unquoted '#' starts a comment", what);
+  return true;
+}
+
 // "#abc" or "#aabbcc", normalised to "#AABBCC".
 static bool get_color(V *v, const Node *n, const char *what, Str *out) {
-  if (!get_str(v, n, what, out))
+  if (comment_color(v, n, what) || !get_str(v, n, what, out))
     return false;
   const char *s = out->s;
   size_t len = strlen(s);
@@ -243,30 +309,34 @@ static void parse_character(V *v, const Node *n, CharKind kind,
     get_str(v, n, key, &c->id);
     return;
   }
-  if (!expect_map(v, n, key))
+  if (!expect_map(v, n, key,
+                  arena_printf(v->ctx->arena, "write %s: ID or {id: ID}", key)))
     return;
   static const char *const keys[] = {"id", "style", "scale", "offset"};
-  check_keys(v, n, keys, COUNT(keys));
   for (int i = 0; i < n->npairs; i++) {
     const char *k = n->pairs[i].key->text;
     const Node *val = n->pairs[i].value;
+    if (!known_key(v, n->pairs[i].key, keys, COUNT(keys)))
+      continue;
     if (strcmp(k, "id") == 0)
       get_str(v, val, "id", &c->id);
     else if (strcmp(k, "style") == 0)
       get_enum(v, val, "style", STYLES, COUNT(STYLES), &c->style);
     else if (strcmp(k, "scale") == 0 && get_num(v, val, "scale", &c->scale) &&
              c->scale.d <= 0) {
-      error_at(v->ctx, val->loc, NULL, "'scale' must be greater than 0");
+      error_at(v->ctx, val->loc, "use a number above 0, such as 1.0",
+               "'scale' must be greater than 0, not %s", val->text);
       c->scale.set = false;
-    } else if (strcmp(k, "offset") == 0 && expect_map(v, val, "offset")) {
+    } else if (strcmp(k, "offset") == 0 &&
+               expect_map(v, val, "offset", "write offset: {x: 0, y: 0}")) {
       static const char *const xy[] = {"x", "y"};
-      check_keys(v, val, xy, 2);
+      bool known = check_keys(v, val, xy, 2);
       const Node *x = node_get(val, "x");
       const Node *y = node_get(val, "y");
-      if (!x || !y)
+      if ((!x || !y) && known)
         error_at(v->ctx, val->loc, "write offset: {x: 0, y: 0}",
                  "'offset' needs both 'x' and 'y'");
-      else if (get_num(v, x, "x", &c->offset_x))
+      else if (x && y && get_num(v, x, "x", &c->offset_x))
         get_num(v, y, "y", &c->offset_y);
     }
   }
@@ -279,13 +349,14 @@ static void parse_voice(V *v, const Node *n, Voice *vo) {
     get_str(v, n, "voice", &vo->id);
     return;
   }
-  if (!expect_map(v, n, "voice"))
+  if (!expect_map(v, n, "voice", "write voice: ID or {id: ID, speed: 1.1}"))
     return;
   static const char *const keys[] = {"id", "speed", "pitch"};
-  check_keys(v, n, keys, COUNT(keys));
   for (int i = 0; i < n->npairs; i++) {
     const char *k = n->pairs[i].key->text;
     const Node *val = n->pairs[i].value;
+    if (!known_key(v, n->pairs[i].key, keys, COUNT(keys)))
+      continue;
     if (strcmp(k, "id") == 0)
       get_str(v, val, "id", &vo->id);
     else if (strcmp(k, "speed") == 0)
@@ -303,15 +374,20 @@ static void parse_background(V *v, const Node *n, Background *bg) {
       bg->kind = BG_COLOR;
     return;
   }
-  if (!expect_map(v, n, "background"))
+  if (!expect_map(v, n, "background",
+                  "write background: \"#RRGGBB\" or {image: URL}"))
     return;
   static const char *const keys[] = {"color", "image", "video", "asset",
                                      "fit"};
-  check_keys(v, n, keys, COUNT(keys));
   const Node *seen = NULL;
+  bool known = true;
   for (int i = 0; i < n->npairs; i++) {
     const Node *key = n->pairs[i].key;
     const Node *val = n->pairs[i].value;
+    if (!known_key(v, key, keys, COUNT(keys))) {
+      known = false;
+      continue;
+    }
     if (strcmp(key->text, "fit") == 0) {
       get_enum(v, val, "fit", FITS, COUNT(FITS), &bg->fit);
       continue;
@@ -321,21 +397,18 @@ static void parse_background(V *v, const Node *n, Background *bg) {
                "local asset backgrounds are not supported in this version");
       continue;
     }
-    if (!strcmp(key->text, "color") || !strcmp(key->text, "image") ||
-        !strcmp(key->text, "video")) {
-      if (seen) {
-        error_at(v->ctx, key->loc, "keep one of 'color', 'image', 'video'",
-                 "background has both '%s' and '%s'", seen->text, key->text);
-        continue;
-      }
-      seen = key;
-      if (key->text[0] == 'c' && get_color(v, val, "color", &bg->color))
-        bg->kind = BG_COLOR;
-      else if (key->text[0] != 'c' && get_url(v, val, key->text, &bg->url))
-        bg->kind = key->text[0] == 'i' ? BG_IMAGE : BG_VIDEO;
+    if (seen) {
+      error_at(v->ctx, key->loc, "keep one of 'color', 'image', 'video'",
+               "background has both '%s' and '%s'", seen->text, key->text);
+      continue;
     }
+    seen = key;
+    if (key->text[0] == 'c' && get_color(v, val, "color", &bg->color))
+      bg->kind = BG_COLOR;
+    else if (key->text[0] != 'c' && get_url(v, val, key->text, &bg->url))
+      bg->kind = key->text[0] == 'i' ? BG_IMAGE : BG_VIDEO;
   }
-  if (!seen)
+  if (!seen && known && !node_get(n, "asset"))
     error_at(v->ctx, n->loc, "add 'color', 'image' or 'video'",
              "background needs a 'color', 'image' or 'video'");
   else if (bg->fit.s && bg->kind == BG_COLOR)
@@ -370,41 +443,62 @@ static const char *const SCENE_KEYS[] = {"avatar", "talking_photo", "voice",
                                          "script", "audio",         "silence",
                                          "background"};
 
+// The four slots of a scene (spec-format.md §9), as bits.
+enum { SLOT_CHAR = 1, SLOT_VOICE = 2, SLOT_SPEECH = 4, SLOT_BG = 8 };
+
+static int slot_of(const char *key) {
+  if (!strcmp(key, "avatar") || !strcmp(key, "talking_photo"))
+    return SLOT_CHAR;
+  if (!strcmp(key, "voice"))
+    return SLOT_VOICE;
+  if (!strcmp(key, "background"))
+    return SLOT_BG;
+  return SLOT_SPEECH;
+}
+
 // Parses a scene (or `defaults`) map into its slots. Two keys of one slot
-// are an error at the second.
-static void parse_slots(V *v, const Node *n, int scene_no, Scene *s) {
+// are an error at the second. Returns the slots already reported on: a
+// bad value, or an unknown key that looks like a typo of the slot's key
+// ("voic"), so that check_scene does not report them missing as well.
+static int parse_slots(V *v, const Node *n, int scene_no, Scene *s) {
   s->loc = n->loc;
-  check_keys(v, n, SCENE_KEYS, COUNT(SCENE_KEYS));
-  const Node *character = NULL;
-  const Node *speech = NULL;
+  const Node *seen[SLOT_BG + 1] = {0}; // by slot bit: the key that took it
+  int reported = 0;
   for (int i = 0; i < n->npairs; i++) {
     const Node *key = n->pairs[i].key;
     const Node *val = n->pairs[i].value;
     const char *k = key->text;
-    bool is_char = !strcmp(k, "avatar") || !strcmp(k, "talking_photo");
-    bool is_speech =
-        !strcmp(k, "script") || !strcmp(k, "audio") || !strcmp(k, "silence");
-    const Node **slot = is_char ? &character : is_speech ? &speech : NULL;
-    if (slot && *slot) {
-      error_at(v->ctx, key->loc,
-               arena_printf(v->ctx->arena, "keep either '%s' or '%s'",
-                            (*slot)->text, k),
-               "'%s' and '%s' cannot be used together %s", (*slot)->text, k,
-               v->where);
+    if (!known_key(v, key, SCENE_KEYS, COUNT(SCENE_KEYS))) {
+      // a merge key may have been meant to fill any slot
+      const char *guess = diag_suggest(k, SCENE_KEYS, COUNT(SCENE_KEYS));
+      reported |= strcmp(k, "<<") == 0 ? SLOT_CHAR | SLOT_VOICE | SLOT_SPEECH
+                  : guess              ? slot_of(guess)
+                                       : 0;
       continue;
     }
-    if (slot)
-      *slot = key;
-    if (is_char)
+    int slot = slot_of(k);
+    if (seen[slot]) {
+      error_at(v->ctx, key->loc,
+               arena_printf(v->ctx->arena, "keep either '%s' or '%s'",
+                            seen[slot]->text, k),
+               "'%s' and '%s' cannot be used together %s", seen[slot]->text,
+               k, v->where);
+      continue;
+    }
+    seen[slot] = key;
+    int errors = v->ctx->nerrors;
+    if (slot == SLOT_CHAR)
       parse_character(v, val, k[0] == 'a' ? CHAR_AVATAR : CHAR_TALKING_PHOTO,
                       k, &s->character);
-    else if (is_speech)
+    else if (slot == SLOT_SPEECH)
       parse_speech(v, key, val, scene_no, &s->speech);
-    else if (!strcmp(k, "voice"))
+    else if (slot == SLOT_VOICE)
       parse_voice(v, val, &s->voice);
-    else if (!strcmp(k, "background"))
+    else
       parse_background(v, val, &s->background);
+    reported |= v->ctx->nerrors > errors ? slot : 0;
   }
+  return reported;
 }
 
 static void merge_str(Str *s, const Str *d) {
@@ -450,34 +544,35 @@ static bool has_any(const Node *n, const char *a, const char *b,
 }
 
 // Checks what only the merged scene can tell: a character with an id, one
-// speech, a voice for a script.
-static void check_scene(V *v, const Scene *s, const Node *n,
-                        const Node *defaults, int no) {
+// speech, a voice for a script. Slots in `reported` (of the scene or the
+// defaults) had their error already.
+static void check_scene(V *v, const Scene *s, const Node *n, int reported,
+                        int no) {
   const char *kind =
       s->character.kind == CHAR_TALKING_PHOTO ? "talking_photo" : "avatar";
-  if (s->character.kind == CHAR_NONE)
+  if (!(reported & SLOT_CHAR) && s->character.kind == CHAR_NONE)
     error_at(v->ctx, n->loc, "add 'avatar: ID' here or under 'defaults'",
              "scene %d has no 'avatar' or 'talking_photo'", no);
-  else if (!s->character.id.s)
+  else if (!(reported & SLOT_CHAR) && !s->character.id.s)
     error_at(v->ctx, s->character.loc, "add 'id: ...'",
              "'%s' in scene %d has no 'id'", kind, no);
-  // A speech key that failed to parse was reported already.
-  if (s->speech.kind == SPEECH_NONE && !has_any(n, "script", "audio",
-                                                "silence") &&
-      !(defaults && has_any(defaults, "script", "audio", "silence")))
+  if (s->speech.kind == SPEECH_NONE && !(reported & SLOT_SPEECH))
     error_at(v->ctx, n->loc, "add 'script', 'audio' or 'silence'",
              "scene %d has nothing to say", no);
-  if (s->speech.kind == SPEECH_SCRIPT && !s->voice.id.s)
+  if (s->speech.kind == SPEECH_SCRIPT && !s->voice.id.s &&
+      !(reported & SLOT_VOICE))
     error_at(v->ctx, s->voice.loc.file ? s->voice.loc : n->loc,
-             "add 'voice: ID' to the scene or to 'defaults'",
+             s->voice.loc.file ? "add 'id: ...' to the voice"
+                               : "add 'voice: ID' to the scene or to "
+                                 "'defaults'",
              "scene %d has a script but no voice id", no);
 }
 
 static void parse_scenes(V *v, const Node *n, const Node *defaults,
                          Spec *spec) {
   if (n->kind != NK_SEQ) {
-    error_at(v->ctx, n->loc, NULL, "'scenes' must be a list, not %s",
-             node_kind_name(n));
+    error_at(v->ctx, n->loc, "start each scene with '- '",
+             "'scenes' must be a list, not %s", node_kind_name(n));
     return;
   }
   if (n->nitems == 0) {
@@ -491,9 +586,12 @@ static void parse_scenes(V *v, const Node *n, const Node *defaults,
     return;
   }
   Scene d = {0};
-  if (defaults && expect_map(v, defaults, "defaults")) {
+  int d_reported = 0;
+  if (defaults && expect_map(v, defaults, "defaults",
+                             "write scene keys under it, such as "
+                             "'avatar: ID'")) {
     v->where = "in 'defaults'";
-    parse_slots(v, defaults, 0, &d);
+    d_reported = parse_slots(v, defaults, 0, &d);
   } else {
     defaults = NULL;
   }
@@ -504,17 +602,23 @@ static void parse_scenes(V *v, const Node *n, const Node *defaults,
     Scene *s = &spec->scenes[i];
     v->where = arena_printf(v->ctx->arena, "in scene %d", i + 1);
     if (sn->kind != NK_MAP) {
-      error_at(v->ctx, sn->loc, NULL, "scene %d must be a map, not %s", i + 1,
-               node_kind_name(sn));
+      error_at(
+          v->ctx, sn->loc,
+          sn->kind == NK_SCALAR && !node_is_null(sn)
+              ? arena_printf(v->ctx->arena, "write '- avatar: %s'", sn->text)
+              : "write the scene's keys, such as '- avatar: ID'",
+          "scene %d must be a map, not %s", i + 1, node_kind_name(sn));
       continue;
     }
-    parse_slots(v, sn, i + 1, s);
-    if (defaults)
+    int reported = parse_slots(v, sn, i + 1, s);
+    if (defaults) {
       apply_defaults(s, &d, has_any(sn, "avatar", "talking_photo", NULL),
                      has_any(sn, "script", "audio", "silence"),
                      node_get(sn, "voice") != NULL,
                      node_get(sn, "background") != NULL);
-    check_scene(v, s, sn, defaults, i + 1);
+      reported |= d_reported;
+    }
+    check_scene(v, s, sn, reported, i + 1);
   }
 }
 
@@ -533,12 +637,24 @@ static const Aspect ASPECTS[] = {
     {"4:5", 576, 720, 1080, 1350},
 };
 
-static bool check_side(V *v, Loc loc, const char *what, long long px) {
-  if (px >= 128 && px <= 4096 && px % 2 == 0)
-    return true;
-  error_at(v->ctx, loc, "use an even number of pixels from 128 to 4096",
-           "%s %lld is out of range", what, px);
-  return false;
+static const char *const DIMENSION_HINT =
+    "write 720p, 1080p, \"1920x1080\" or {aspect: \"9:16\"}";
+
+// One side in pixels; `text` is the value as written, for messages.
+static bool check_side(V *v, Loc loc, const char *what, long long px,
+                       const char *text) {
+  if (px < 128 || px > 4096) {
+    error_at(v->ctx, loc, "use an even number of pixels from 128 to 4096",
+             "'%s' must be between 128 and 4096 pixels, not %s", what, text);
+    return false;
+  }
+  if (px % 2) {
+    error_at(v->ctx, loc,
+             arena_printf(v->ctx->arena, "use %lld or %lld", px - 1, px + 1),
+             "'%s' must be an even number of pixels, not %s", what, text);
+    return false;
+  }
+  return true;
 }
 
 static bool get_side(V *v, const Node *n, const char *what, int *out) {
@@ -546,12 +662,43 @@ static bool get_side(V *v, const Node *n, const char *what, int *out) {
   if (!get_num(v, n, what, &num))
     return false;
   if (!num.is_int) {
-    error_at(v->ctx, n->loc, NULL, "'%s' must be a whole number of pixels",
-             what);
+    long long even = fabs(num.d) < 1e6 ? llround(num.d / 2) * 2 : 1080;
+    error_at(
+        v->ctx, n->loc,
+        arena_printf(v->ctx->arena, "use a whole number, such as %lld", even),
+        "'%s' must be a whole number of pixels, not %s", what, n->text);
     return false;
   }
   *out = (int)(num.i > 100000 || num.i < -100000 ? 0 : num.i);
-  return check_side(v, n->loc, what, num.i);
+  return check_side(v, n->loc, what, num.i, n->text);
+}
+
+// Digits at s, as a number that saturates past any valid side; *end is
+// set after them. -1 when there are none.
+static long long side_digits(const char *s, const char **end) {
+  long long px = -1;
+  for (*end = s; **end >= '0' && **end <= '9'; (*end)++)
+    px = px < 0 ? **end - '0' : px > 100000 ? px : px * 10 + (**end - '0');
+  return px;
+}
+
+// "WxH": both sides are checked, each reported at its own column.
+static void parse_wxh(V *v, const Node *n, Dimension *dim) {
+  const char *x;
+  const char *end;
+  long long w = side_digits(n->text, &x);
+  long long h = *x == 'x' ? side_digits(x + 1, &end) : -1;
+  if (w < 0 || h < 0 || *end) {
+    error_at(v->ctx, n->loc, DIMENSION_HINT, "'%s' is not a dimension",
+             n->text);
+    return;
+  }
+  size_t hw = (size_t)(x + 1 - n->text);
+  bool ok_w = check_side(v, n->loc, "width", w,
+                         arena_strndup(v->ctx->arena, n->text, hw - 1));
+  bool ok_h = check_side(v, node_text_loc(n, hw, x + 1), "height", h, x + 1);
+  if (ok_w && ok_h)
+    dim->width = (int)w, dim->height = (int)h;
 }
 
 // dimension = 720p | 1080p | "WxH" | {width, height} |
@@ -559,29 +706,20 @@ static bool get_side(V *v, const Node *n, const char *what, int *out) {
 static void parse_dimension(V *v, const Node *n, Dimension *dim) {
   dim->loc = n->loc;
   if (n->kind == NK_SCALAR) {
-    int w = 0;
-    int h = 0;
-    char tail = 0;
     if (!strcmp(n->text, "720p") || !strcmp(n->text, "1080p")) {
       bool hd = n->text[0] == '1';
       dim->width = hd ? 1920 : 1280;
       dim->height = hd ? 1080 : 720;
-    } else if (sscanf(n->text, "%dx%d%c", &w, &h, &tail) == 2 &&
-               n->text[0] >= '0' && n->text[0] <= '9') {
-      if (check_side(v, n->loc, "width", w) &&
-          check_side(v, n->loc, "height", h))
-        dim->width = w, dim->height = h;
     } else {
-      error_at(v->ctx, n->loc,
-               "write 720p, 1080p, \"1920x1080\" or {aspect: \"9:16\"}",
-               "'%s' is not a dimension", n->text);
+      parse_wxh(v, n, dim);
     }
     return;
   }
-  if (!expect_map(v, n, "dimension"))
+  if (!expect_map(v, n, "dimension", DIMENSION_HINT))
     return;
   static const char *const keys[] = {"width", "height", "aspect", "quality"};
-  check_keys(v, n, keys, COUNT(keys));
+  v->where = "in 'dimension'";
+  bool known = check_keys(v, n, keys, COUNT(keys));
   const Node *aspect = node_get(n, "aspect");
   const Node *quality = node_get(n, "quality");
   const Node *width = node_get(n, "width");
@@ -611,13 +749,14 @@ static void parse_dimension(V *v, const Node *n, Dimension *dim) {
       }
     return;
   }
-  if (quality)
-    error_at(v->ctx, quality->loc, "add 'aspect', e.g. aspect: \"16:9\"",
-             "'quality' needs 'aspect'");
-  else if (!width || !height)
-    error_at(v->ctx, n->loc, "write {width: 1920, height: 1080}",
-             "dimension needs both 'width' and 'height'");
-  else {
+  if (quality || !width || !height) {
+    if (known && quality)
+      error_at(v->ctx, quality->loc, "add 'aspect', e.g. aspect: \"16:9\"",
+               "'quality' needs 'aspect'");
+    else if (known)
+      error_at(v->ctx, n->loc, "write {width: 1920, height: 1080}",
+               "dimension needs both 'width' and 'height'");
+  } else {
     int w = 0;
     int h = 0;
     // Both sides are checked, so both errors show in one run.
@@ -692,18 +831,24 @@ static const char *source_path(Ctx *ctx, const Node *doc, const char *path) {
 
 // callback = {url: URL, id?: TEXT}
 static void parse_callback(V *v, const Node *n, Spec *spec) {
-  if (!expect_map(v, n, "callback"))
+  if (!expect_map(v, n, "callback", "write callback: {url: \"https://...\"}"))
     return;
   static const char *const keys[] = {"url", "id"};
   v->where = "in 'callback'";
-  check_keys(v, n, keys, 2);
+  // A misspelt key ("ulr") is its own error: no "needs 'url'" after it.
+  bool unknown = false;
+  for (int i = 0; i < n->npairs; i++)
+    unknown |= !known_key(v, n->pairs[i].key, keys, 2);
   const Node *url = node_get(n, "url");
   const Node *id = node_get(n, "id");
   if (url)
     get_url(v, url, "url", &spec->callback_url);
-  if (id && get_str(v, id, "id", &spec->callback_id) && !url)
+  if (id && get_str(v, id, "id", &spec->callback_id) && !url && !unknown)
     error_at(v->ctx, id->loc, "add 'url:' next to it, or remove 'id'",
              "'callback.id' needs 'callback.url' (the API rejects it alone)");
+  else if (n->npairs == 0)
+    error_at(v->ctx, n->loc, "add url: \"https://...\", or remove 'callback'",
+             "'callback' needs 'url'");
 }
 
 static void parse_header(V *v, const Node *doc) {
@@ -805,8 +950,7 @@ Spec *validate_spec(Ctx *ctx, const Node *doc, const char *path) {
       k++;
     v.where = "at the top level";
     if (k == COUNT(TOP))
-      error_at(ctx, key->loc, diag_did_you_mean(ctx, key->text, keys,
-                                                COUNT(TOP)),
+      error_at(ctx, key->loc, unknown_hint(ctx, key->text, keys, COUNT(TOP)),
                "unknown key '%s' at the top level", key->text);
     else if (TOP[k].parse)
       TOP[k].parse(&v, doc->pairs[i].value, spec);

@@ -100,7 +100,8 @@ check body-only sh -c "'$HGC' build -o - --body good.yaml | grep -q '^  \"video_
 TZ=Asia/Tokyo LC_ALL=C.UTF-8 "$HGC" build -o - good.yaml >"$tmp/again.json" 2>/dev/null
 check deterministic cmp "$tmp/stdout.json" "$tmp/again.json"
 
-# Errors: every one in one run, exit 1, and no output file at all.
+# Errors: every one in one run (the three mistakes, and no knock-on
+# "no voice id" for the misspelt voice), exit 1, and no output file.
 check errors-exit expect_exit 1 "$HGC" build -o "$tmp/bad-out" bad.yaml
 check errors-all-reported sh -c "test \$(grep -c ': error: ' '$tmp/err') -eq 3"
 check errors-no-output test ! -e "$tmp/bad-out"
@@ -142,3 +143,115 @@ check drift-writes-nothing test ! -e "$tmp/ci/other.json"
 check explain sh -c "'$HGC' explain good.yaml | grep -Eq '^ +1  script +3 +1s +2.2'"
 check explain-total sh -c "'$HGC' explain good.yaml | grep -Eq '^total'"
 check explain-silence sh -c "'$HGC' explain other.yaml | grep -Eq '^ +1  silence .* 2.0$'"
+
+# Variables from the environment (issue 4): only names listed under env:,
+# and nothing else in the environment changes the output.
+mkdir env && cat >env/env.yaml <<'YAML'
+hgc: 1
+env: [HGC_T_COLOUR, HGC_T_SPEED, HGC_T_UNSET]
+title: "Built for ${env.HGC_T_UNSET:-everyone}"
+defaults:
+  avatar: Daisy-inskirt-20220818
+  voice: {id: v1, speed: "${env.HGC_T_SPEED}"}
+  background: ${env.HGC_T_COLOUR}
+scenes:
+  - script: Hello.
+YAML
+printf 'hgc: 1\nenv: [HGC_T_UNSET]\ntitle: ${env.HGC_T_UNSET}\nscenes:\n  - avatar: a\n    silence: 1s\n' >env/unset.yaml
+printf 'hgc: 1\ntitle: ${env.HOME}\nscenes:\n  - avatar: a\n    silence: 1s\n' >env/unlisted.yaml
+unset HGC_T_UNSET
+check env-listed expect_exit 0 env HGC_T_COLOUR='#abcdef' HGC_T_SPEED=1.5 "$HGC" build -o - env/env.yaml
+check env-listed-value grep -q '"value": "#ABCDEF"' "$tmp/out"
+check env-listed-number grep -q '"speed": 1.5,' "$tmp/out"
+check env-unset-fallback grep -q '"title": "Built for everyone"' "$tmp/out"
+cp "$tmp/out" "$tmp/env-1.json"
+check env-nothing-else expect_exit 0 env -i HGC_T_COLOUR='#abcdef' HGC_T_SPEED=1.5 NO_COLOR=1 TZ=Pacific/Chatham LC_ALL=C.UTF-8 LANG=de_DE.UTF-8 HOME=/nowhere USER=someone HGC_T_OTHER=x "$HGC" build -o - env/env.yaml
+check env-nothing-else-same cmp "$tmp/env-1.json" "$tmp/out"
+check env-unset expect_exit 1 "$HGC" build -o - env/unset.yaml
+check env-unset-message grep -q "env/unset.yaml:3:8: error: environment variable 'HGC_T_UNSET' is not set" "$tmp/err"
+check env-unset-hint grep -q 'hint: set it, or give a default: ${env.HGC_T_UNSET:-VALUE}' "$tmp/err"
+printf 'hgc: 1\nenv: [HGC_T_EMPTY]\ntitle: "[${env.HGC_T_EMPTY}] [${env.HGC_T_EMPTY:-empty}]"\nscenes:\n  - avatar: a\n    silence: 1s\n' >env/empty.yaml
+check env-empty expect_exit 0 env HGC_T_EMPTY= "$HGC" build -o - env/empty.yaml
+check env-empty-falls-back grep -q '"title": "\[\] \[empty\]"' "$tmp/out"
+check env-unlisted expect_exit 1 env HOME=/home/x "$HGC" build -o - env/unlisted.yaml
+check env-unlisted-message grep -q "error: environment variable 'HOME' is not listed under 'env:'" "$tmp/err"
+check env-unlisted-no-value sh -c "! grep -q /home/x '$tmp/err'"
+# -D values are YAML scalars: true is a bool, 'true' a string; spaces and
+# quotes arrive as the shell passes them.
+printf 'hgc: 1\ntitle: ${title}\ntest: ${flag}\nscenes:\n  - avatar: a\n    silence: 1s\n' >define.yaml
+check define-spaces expect_exit 0 "$HGC" build -o - -D 'title=Hello, world: #1' -D flag=true define.yaml
+check define-spaces-value grep -q '"title": "Hello, world: #1"' "$tmp/out"
+check define-bool grep -q '"test": true' "$tmp/out"
+check define-bool-not-text expect_exit 1 "$HGC" build -o - -D title=true -D flag=true define.yaml
+check define-quoted-string expect_exit 0 "$HGC" build -o - -D "title='true'" -D flag=true define.yaml
+check define-quoted-string-value grep -q '"title": "true"' "$tmp/out"
+
+# Includes and the project root on disk (issue 4): the root is --root, else
+# the git work tree, else the cwd; symlinks are resolved before the check.
+mkdir -p root/proj/.git root/proj/specs root/outside root/nogit/sub
+cat >root/proj/brand.yaml <<'YAML'
+defaults:
+  avatar: Daisy-inskirt-20220818
+  voice: v1
+YAML
+printf 'title: secret\n' >root/outside/secret.yaml
+printf -- '- silence: 1s\n' >root/outside/scenes.yaml
+printf 'id\nx\n' >root/outside/rows.csv
+ln -s ../brand.yaml root/proj/specs/brand-link.yaml
+ln -s ../../outside/secret.yaml root/proj/specs/secret-link.yaml
+ln -s ../outside root/proj/outside-dir
+ln -s ../../outside/rows.csv root/proj/specs/rows-link.csv
+ln -s loop.yaml root/proj/specs/loop-link.yaml
+spec() { # spec FILE INCLUDE [SCENE-ITEM]: a one-scene spec including INCLUDE
+  printf 'hgc: 1\ninclude: %s\nscenes:\n  - %s\n' "$2" "${3:-script: Hi.}" >"$1"
+}
+spec root/proj/specs/up.yaml ../brand.yaml
+spec root/proj/specs/in-link.yaml brand-link.yaml
+spec root/proj/specs/out-link.yaml '[../brand.yaml, secret-link.yaml]'
+spec root/proj/specs/out-dir.yaml '[../brand.yaml, ../outside-dir/secret.yaml]'
+spec root/proj/specs/out-scene.yaml ../brand.yaml 'include: ../outside-dir/scenes.yaml'
+spec root/proj/specs/loop.yaml loop-link.yaml
+printf 'hgc: 1\nname: r-${row.id}\ninclude: ../brand.yaml\nrows: rows-link.csv\nscenes:\n  - script: Hi.\n' >root/proj/specs/rows.yaml
+at() { # at DIR CMD...: runs CMD in DIR
+  local dir=$1
+  shift
+  (cd "$dir" && "$@")
+}
+check root-git-top at root/proj/specs expect_exit 0 "$HGC" build -o - up.yaml
+check root-symlink-inside at root/proj/specs expect_exit 0 "$HGC" build -o - in-link.yaml
+check root-symlink-file at root/proj/specs expect_exit 1 "$HGC" build -o - out-link.yaml
+check root-symlink-file-message grep -q "out-link.yaml:2:26: error: include 'secret-link.yaml' leaves the project root" "$tmp/err"
+check root-symlink-file-target grep -q "leaves the project root (a symlink takes it to '$tmp/root/outside/secret.yaml')" "$tmp/err"
+check root-symlink-dir at root/proj/specs expect_exit 1 "$HGC" build -o - out-dir.yaml
+check root-symlink-dir-message grep -q "error: include '../outside-dir/secret.yaml' leaves the project root" "$tmp/err"
+check root-symlink-scene at root/proj/specs expect_exit 1 "$HGC" build -o - out-scene.yaml
+check root-symlink-scene-message grep -q "out-scene.yaml:4:14: error: include '../outside-dir/scenes.yaml' leaves the project root" "$tmp/err"
+check root-symlink-rows at root/proj/specs expect_exit 1 "$HGC" build -o - rows.yaml
+check root-symlink-rows-message grep -q "rows.yaml:4:7: error: path 'rows-link.csv' leaves the project root" "$tmp/err"
+check root-widened at root/proj/specs expect_exit 0 "$HGC" build -o - --root ../.. out-link.yaml out-dir.yaml out-scene.yaml rows.yaml
+check root-rows-option-unconfined at root/proj/specs expect_exit 0 "$HGC" build -o - --rows ../../outside/rows.csv rows.yaml
+check root-symlink-cycle at root/proj/specs expect_exit 1 "$HGC" build -o - loop.yaml
+check root-symlink-cycle-message grep -q 'error: include cycle: loop.yaml -> loop.yaml' "$tmp/err"
+spec root/nogit/up.yaml sub/x.yaml
+spec root/nogit/sub/spec.yaml ../up.yaml
+check root-cwd-without-git at root/nogit/sub expect_exit 1 "$HGC" build -o - spec.yaml
+check root-cwd-without-git-message grep -q "include '../up.yaml' leaves the project root" "$tmp/err"
+check root-cwd-without-git-hint grep -q "hint: keep it under '.', or pass --root to widen the project root" "$tmp/err"
+
+# Batches (issue 4): one file per row, named from the row; an error in any
+# row writes nothing, not even the good rows.
+mkdir batch && cd batch || exit 1
+printf 'id,first\nana,Ana\nbo,Bo\ncy,Cy\n' >good.csv
+printf 'id,first\nana,Ana\nBo,Bo\ncy,Cy\n' >bad.csv
+printf 'hgc: 1\nname: hi-${row.id}\nrows: good.csv\nscenes:\n  - avatar: a\n    voice: v\n    script: Hi ${row.first}.\n' >batch.yaml
+check batch-build expect_exit 0 "$HGC" build -o out batch.yaml
+check batch-files sh -c "test \"\$(ls out | tr '\n' ' ')\" = 'hi-ana.json hi-bo.json hi-cy.json '"
+check batch-row-text grep -q '"input_text": "Hi Bo."' out/hi-bo.json
+cp -r out out-before
+check batch-error-in-row expect_exit 1 "$HGC" build -o out --rows bad.csv batch.yaml
+check batch-error-names-row grep -q "bad.csv:3:1: note: in row 2 of 'bad.csv'" "$tmp/err"
+check batch-error-writes-nothing diff -r out-before out
+check batch-check expect_exit 0 "$HGC" check batch.yaml
+check batch-explain sh -c "'$HGC' explain batch.yaml | grep -q '^hi-cy (batch.yaml, row 3): POST /v2/video/generate'"
+check batch-stream sh -c "test \$('$HGC' build -o - batch.yaml | grep -c '^  \"name\"') -eq 3"
+cd "$tmp" || exit 1

@@ -86,7 +86,7 @@ int main(void) {
       {"a.jpg", "\xFF\xD8\xFF\xE0\0\x10JFIF", 10, "image/jpeg"},
       {"a.png", "\x89PNG\r\n\x1A\n\0\0\0\rIHDR", 16, "image/png"},
       {"a.mp4", "\0\0\0\x18" "ftypisom\0\0\0\0", 16, "video/mp4"},
-      {"a.webm", "\x1A\x45\xDF\xA3\x9F\x42\x86\x81\x01\x42\x82\x84webm", 18,
+      {"a.webm", "\x1A\x45\xDF\xA3\x9F\x42\x86\x81\x01\x42\x82\x84webm", 16,
        "video/webm"},
       {"a.mp3", "ID3\x04\0\0\0\0\0\0", 10, "audio/mpeg"},
       {"b.mp3", "\xFF\xFB\x90\x64", 4, "audio/mpeg"},
