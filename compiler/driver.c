@@ -7,8 +7,10 @@
 // Errors are collected within a stage; the driver stops between stages
 // when any was reported (style.md §4). Each row compiles in an arena of
 // its own, freed before the next, so a batch of any length runs in the
-// memory of one row plus the spec. An error in a row is followed by a
-// note naming the row, so the user can find it in the data file.
+// memory of one row plus the spec. A row's diagnostics are followed by a
+// note naming the row, so the user can find it in the data file; rows
+// that report exactly what the row before them did (a mistake in the
+// spec itself) are summed up in one note instead of repeating it.
 #include "hgc.h"
 
 #include <limits.h>
@@ -64,6 +66,7 @@ static bool compile_one(Ctx *ctx, const Node *doc, const char *path,
   Request req = lower_spec(ctx, spec);
   bool ok = fn(ctx, spec, &req, row, row_no, user);
   json_decref(req.body);
+  json_decref(req.assets);
   return ok;
 }
 
@@ -84,11 +87,140 @@ static Node *load_rows(Ctx *ctx, const Node *doc, const CompileOptions *opts,
       *failed = true;
       return NULL;
     }
+    if (strstr(n->text, "${")) { // rows: data-${x}.csv
+      error_at(ctx, n->loc, "write the path out, or pass --rows FILE",
+               "the 'rows' path cannot use variables (it is read before "
+               "variables are expanded)");
+      *failed = true;
+      return NULL;
+    }
     const char *path = include_path(ctx, n, n->text);
     rows = path ? rows_load(ctx, path, &n->loc) : NULL;
   }
   *failed = rows == NULL;
   return rows;
+}
+
+// Diagnostics of one batch row, held back until the row is done: when a
+// row reports exactly what the last reporting row did (a mistake in the
+// spec, not in the data), its copy is dropped and one note lists such
+// rows. Otherwise the row's diagnostics are followed by a note naming it.
+typedef struct {
+  FILE *saved; // ctx->err while capturing
+  char *text;  // this row's diagnostics (open_memstream)
+  size_t len;
+  char *last; // the last printed row's diagnostics
+  size_t last_len;
+  int last_row;    // its number
+  bool last_error; // it had errors, not only warnings
+  int same_from;   // rows same_from..same_to reported the same
+  int same_to;
+  int nsame;
+  Loc same_at; // where the first of them is
+} RowLog;
+
+static void log_begin(Ctx *ctx, RowLog *log) {
+  FILE *mem = open_memstream(&log->text, &log->len);
+  log->saved = ctx->err;
+  if (mem) // without it, diagnostics go out at once, repeats and all
+    ctx->err = mem;
+}
+
+// "rows 2 to 20 had the same errors as row 1", for the dropped copies.
+static void log_flush_same(Ctx *ctx, RowLog *log) {
+  const char *what = log->last_error ? "errors" : "warnings";
+  if (!log->nsame)
+    return;
+  if (log->nsame == 1)
+    note_at(ctx, log->same_at, "row %d had the same %s as row %d",
+            log->same_from, what, log->last_row);
+  else if (log->nsame == log->same_to - log->same_from + 1)
+    note_at(ctx, log->same_at, "rows %d to %d had the same %s as row %d",
+            log->same_from, log->same_to, what, log->last_row);
+  else
+    note_at(ctx, log->same_at,
+            "%d rows from row %d to row %d had the same %s as row %d",
+            log->nsame, log->same_from, log->same_to, what, log->last_row);
+  log->nsame = 0;
+}
+
+static void note_row(Ctx *ctx, const Node *row, int row_no) {
+  note_at(ctx, row->loc, "in row %d of '%s'", row_no,
+          row->loc.file ? row->loc.file->display : "the rows");
+}
+
+// Ends the capture of row `row_no` and prints what it held, with a note
+// naming the row, unless it is what the last printed row held.
+static void log_end(Ctx *ctx, RowLog *log, const Node *row, int row_no,
+                    bool failed) {
+  if (ctx->err != log->saved) {
+    fclose(ctx->err);
+    ctx->err = log->saved;
+  }
+  if (!log->text) { // not captured: already printed
+    if (failed)
+      note_row(ctx, row, row_no);
+  } else if (!log->len) {
+    // the row reported nothing
+  } else if (log->last && log->len == log->last_len &&
+             failed == log->last_error &&
+             memcmp(log->text, log->last, log->len) == 0) {
+    if (!log->nsame++) {
+      log->same_from = row_no;
+      log->same_at = row->loc;
+    }
+    log->same_to = row_no;
+  } else {
+    log_flush_same(ctx, log);
+    fwrite(log->text, 1, log->len, ctx->err);
+    note_row(ctx, row, row_no);
+    free(log->last);
+    log->last = log->text;
+    log->last_len = log->len;
+    log->last_row = row_no;
+    log->last_error = failed;
+    log->text = NULL;
+  }
+  free(log->text);
+  log->text = NULL;
+  log->len = 0;
+}
+
+// Compiles every row, so one run lists the errors of all rows; returns
+// the number of artifacts, or -1.
+static int compile_rows(Ctx *ctx, const Node *doc, const char *path,
+                        const Node *overrides, const Node *rows, ArtifactFn fn,
+                        void *user) {
+  int count = 0;
+  Arena *spec_arena = ctx->arena;
+  RowLog log = {0};
+  for (int i = 0; i < rows->nitems; i++) {
+    const Node *row = rows->items[i];
+    if (ctx->nerrors >= HGC_MAX_ERRORS) {
+      log_flush_same(ctx, &log);
+      note_at(ctx, row->loc,
+              "rows from row %d on were not checked: too many "
+              "errors (limit is %d)",
+              i + 1, HGC_MAX_ERRORS);
+      count = -1;
+      break;
+    }
+    int before = ctx->nerrors;
+    ctx->arena = arena_new();
+    log_begin(ctx, &log);
+    bool ok = compile_one(ctx, doc, path, overrides, row, i + 1, fn, user);
+    bool failed = !ok || ctx->nerrors > before;
+    log_end(ctx, &log, row, i + 1, failed);
+    if (failed)
+      count = -1;
+    else if (count >= 0)
+      count++;
+    arena_free(ctx->arena);
+    ctx->arena = spec_arena;
+  }
+  log_flush_same(ctx, &log);
+  free(log.last);
+  return count;
 }
 
 int driver_compile(Ctx *ctx, const char *path, const CompileOptions *opts,
@@ -99,34 +231,14 @@ int driver_compile(Ctx *ctx, const char *path, const CompileOptions *opts,
   int count = -1;
   bool failed = false;
   Node *doc = include_resolve(ctx, path);
-  Node *rows = doc && ctx->nerrors == errors
-                   ? load_rows(ctx, doc, opts, &failed)
-                   : NULL;
+  Node *rows =
+      doc && ctx->nerrors == errors ? load_rows(ctx, doc, opts, &failed) : NULL;
   if (!doc || failed || ctx->nerrors > errors) {
     // reported
   } else if (!rows) {
-    count = compile_one(ctx, doc, path, overrides, NULL, 0, fn, user) ? 1
-                                                                      : -1;
+    count = compile_one(ctx, doc, path, overrides, NULL, 0, fn, user) ? 1 : -1;
   } else {
-    count = 0;
-    Arena *spec_arena = ctx->arena;
-    for (int i = 0; i < rows->nitems; i++) {
-      int before = ctx->nerrors;
-      ctx->arena = arena_new();
-      bool ok = compile_one(ctx, doc, path, overrides, rows->items[i], i + 1,
-                            fn, user);
-      // Every row is checked, so one run lists the errors of all rows.
-      if (!ok || ctx->nerrors > before) {
-        note_at(ctx, rows->items[i]->loc, "in row %d of '%s'", i + 1,
-                rows->items[i]->loc.file ? rows->items[i]->loc.file->display
-                                         : "the rows");
-        count = -1;
-      } else if (count >= 0) {
-        count++;
-      }
-      arena_free(ctx->arena);
-      ctx->arena = spec_arena;
-    }
+    count = compile_rows(ctx, doc, path, overrides, rows, fn, user);
   }
   arena_free(ctx->arena);
   ctx->arena = outer;

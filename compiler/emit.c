@@ -232,10 +232,14 @@ char *emit_json(const json_t *v, size_t *len) {
 // artifact = { hgc: 1, name, source, method, path, body }
 // NULL when name or source is not valid UTF-8 (json_pack rejects it).
 json_t *emit_artifact(const Spec *spec, const Request *req) {
-  // "O" increfs: the caller still owns req->body.
-  return json_pack("{s:i, s:s, s:s, s:s, s:s, s:O}", "hgc", HGC_FORMAT, "name",
-                   spec->name, "source", spec->source, "method", req->method,
-                   "path", req->path, "body", req->body);
+  // "O" increfs: the caller still owns req->body and req->assets.
+  json_t *doc = json_pack("{s:i, s:s, s:s, s:s, s:s, s:O}", "hgc",
+                          HGC_FORMAT, "name", spec->name, "source",
+                          spec->source, "method", req->method, "path",
+                          req->path, "body", req->body);
+  if (doc && req->assets)
+    json_object_set(doc, "assets", req->assets);
+  return doc;
 }
 
 // The process umask, read without changing it where the kernel shows it

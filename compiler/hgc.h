@@ -271,6 +271,28 @@ Node *vars_expand(Ctx *ctx, const Node *doc, const Node *overrides,
 Node *rows_load(Ctx *ctx, const char *path, const Loc *from);
 
 //
+// script.c
+//
+typedef struct {
+  const char *text; // normalised input_text (ctx->arena)
+  int chars;        // characters counted against the plan (no break tags)
+  int words;        // spoken words
+  int pauses;       // pauses after merging
+  long pause_ms;    // total pause time
+} Script;
+
+// Parses and normalises a scene's `script` (a string, or a list of strings
+// and {pause: DURATION} items): break tags, pause merging, every error and
+// lint warning of spec-format.md §3. Returns false after reporting.
+bool script_compile(Ctx *ctx, const Node *script, int scene_no, Script *out);
+// Parses a duration: "1.5s", "500ms", or a number of seconds. Returns NULL
+// and sets *ms, or returns an error message (ctx->arena) with *hint set.
+const char *script_duration(Ctx *ctx, const Node *n, long *ms,
+                            const char **hint) HGC_WUR;
+// Writes milliseconds as seconds, shortest: 1500 -> "1.5", 1000 -> "1".
+void script_format_seconds(long ms, char out[32]);
+
+//
 // assets.c
 //
 typedef enum {
@@ -293,28 +315,6 @@ typedef struct {
 Asset *asset_load(Ctx *ctx, const Node *n, unsigned accept);
 // SHA-256 of a buffer, as lowercase hex.
 void asset_sha256(const void *data, size_t len, char out[65]);
-
-//
-// script.c
-//
-typedef struct {
-  const char *text; // normalised input_text (ctx->arena)
-  int chars;        // characters counted against the plan (no break tags)
-  int words;        // spoken words
-  int pauses;       // pauses after merging
-  long pause_ms;    // total pause time
-} Script;
-
-// Parses and normalises a scene's `script` (a string, or a list of strings
-// and {pause: DURATION} items): break tags, pause merging, every error and
-// lint warning of spec-format.md §3. Returns false after reporting.
-bool script_compile(Ctx *ctx, const Node *script, int scene_no, Script *out);
-// Parses a duration: "1.5s", "500ms", or a number of seconds. Returns NULL
-// and sets *ms, or returns an error message (ctx->arena) with *hint set.
-const char *script_duration(Ctx *ctx, const Node *n, long *ms,
-                            const char **hint) HGC_WUR;
-// Writes milliseconds as seconds, shortest: 1500 -> "1.5", 1000 -> "1".
-void script_format_seconds(long ms, char out[32]);
 
 //
 // validate.c: the typed spec
@@ -369,7 +369,8 @@ typedef enum { SPEECH_NONE, SPEECH_SCRIPT, SPEECH_AUDIO, SPEECH_SILENCE } Speech
 typedef struct {
   SpeechKind kind;
   Script script;   // SPEECH_SCRIPT
-  Str audio_url;   // SPEECH_AUDIO
+  Str audio_url;   // SPEECH_AUDIO, or
+  Asset *audio;    // SPEECH_AUDIO from a local file
   long silence_ms; // SPEECH_SILENCE
   Loc loc;
 } Speech;
@@ -379,6 +380,7 @@ typedef struct {
   BgKind kind;
   Str color; // normalised #RRGGBB
   Str url;
+  Asset *asset; // BG_IMAGE or BG_VIDEO from a local file
   Str fit;   // cover | contain
   Loc loc;
 } Background;
@@ -397,28 +399,6 @@ typedef struct {
   bool given; // false: hgc's default
   Loc loc;
 } Dimension;
-
-typedef struct Spec {
-  SpecKind kind;
-  ApiVersion api;
-  const char *name;   // artifact name
-  const char *source; // spec path relative to the project root
-  Loc loc;            // the document
-  Str title;
-  Bool test;
-  Str folder;
-  Bool caption;
-  Str callback_url;
-  Str callback_id;
-  Dimension dimension;
-  Scene *scenes;
-  int nscenes;
-} Spec;
-
-// Checks a merged, expanded spec document and builds the typed Spec.
-// `path` is the spec file as named on the command line. Reports every
-// problem it finds; returns NULL when any was an error.
-Spec *validate_spec(Ctx *ctx, const Node *doc, const char *path);
 
 //
 // prompt.c: Video Agent prompts
@@ -452,6 +432,63 @@ const char *prompt_render(Ctx *ctx, const AgentBrief *brief);
 // The "m:ss" of a time in milliseconds, rounded to the nearest second.
 void prompt_timestamp(long ms, char out[48]);
 
+typedef struct {
+  Str asset_id; // an uploaded asset, or
+  Asset *asset; // a local file
+} AgentFile;
+
+typedef struct {
+  const char *prompt; // as sent: raw (trimmed) or rendered from brief
+  Loc prompt_loc;
+  AgentBrief brief;   // the structured form, when prompt was not given
+  long duration_ms;   // config.duration, 0 when not given
+  Loc duration_loc;
+  Str avatar;         // config.avatar
+  Str orientation;    // config.orientation: portrait | landscape
+  AgentFile *files;
+  int nfiles;
+} Agent;
+
+typedef struct {
+  Str id;          // template: ID
+  Str *names;      // variables, in spec order
+  Str *values;     // as text
+  int nvars;
+} Template;
+
+typedef struct {
+  Str video_url;   // video: URL, or
+  Str video_id;    // video_id: ID
+  Str output_language;
+  Bool audio_only; // translate_audio_only
+  Num speakers;    // speaker_num
+} Translate;
+
+typedef struct Spec {
+  SpecKind kind;
+  ApiVersion api;
+  const char *name;   // artifact name
+  const char *source; // spec path relative to the project root
+  Loc loc;            // the document
+  Str title;
+  Bool test;
+  Str folder;
+  Bool caption;
+  Str callback_url;
+  Str callback_id;
+  Dimension dimension;
+  Scene *scenes;     // kind video and webm
+  int nscenes;
+  Agent agent;       // kind agent
+  Template tmpl;     // kind template
+  Translate translate; // kind translate
+} Spec;
+
+// Checks a merged, expanded spec document and builds the typed Spec.
+// `path` is the spec file as named on the command line. Reports every
+// problem it finds; returns NULL when any was an error.
+Spec *validate_spec(Ctx *ctx, const Node *doc, const char *path);
+
 //
 // lower.c
 //
@@ -459,6 +496,7 @@ typedef struct {
   const char *method; // "POST"
   const char *path;   // "/v2/video/generate"
   json_t *body;       // owned by the caller
+  json_t *assets;     // [{pointer, path, sha256, mime}], or NULL; owned
 } Request;
 
 // Builds the request for a validated spec. Cannot fail.

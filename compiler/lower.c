@@ -1,13 +1,41 @@
 // SPDX-License-Identifier: MIT
-// lower.c: a validated Spec -> the request for POST /v2/video/generate.
+// lower.c: a validated Spec -> its request (method, path, body, assets).
 //
-// validate.c has already checked every value, so lowering only maps: one
-// video_inputs item per scene, {character, voice, background}, and the
-// top-level fields. Keys the user did not give are left out, never sent
+// validate.c has already checked every value, so lowering only maps. A
+// video becomes /v2/video/generate with one video_inputs item per scene,
+// {character, voice, background}; the other kinds map to their own
+// endpoints (spec-format.md §5). A local asset leaves the placeholder
+// "asset:sha256:<hex>" in the body and a record in `assets` naming its
+// JSON pointer, for the runtime to upload and fill in. Keys the user did not give are left out, never sent
 // as null; values hgc fills in (the default dimension) are written so a
 // reviewer sees them. Ownership: each fresh json_t goes straight into its
 // parent with the stealing *_new calls; the caller owns the body.
 #include "hgc.h"
+
+#include <string.h>
+
+// What lowering builds besides the body: the asset list.
+typedef struct {
+  Ctx *ctx;
+  json_t *assets;
+} Lower;
+
+// Puts the placeholder for asset a at body[key] (whose JSON pointer is
+// `pointer`) and records the asset.
+static void set_asset(Lower *l, json_t *o, const char *key, const Asset *a,
+                      const char *pointer) {
+  json_object_set_new(
+      o, key, json_string(arena_printf(l->ctx->arena, "asset:sha256:%s",
+                                       a->sha256)));
+  if (!l->assets)
+    l->assets = json_array();
+  json_t *rec = json_object();
+  json_object_set_new(rec, "pointer", json_string(pointer));
+  json_object_set_new(rec, "path", json_string(a->path));
+  json_object_set_new(rec, "sha256", json_string(a->sha256));
+  json_object_set_new(rec, "mime", json_string(a->mime));
+  json_array_append_new(l->assets, rec);
+}
 
 static void set_str(json_t *o, const char *key, const Str *s) {
   if (s->s)
@@ -53,8 +81,10 @@ static json_t *lower_character(const Character *c) {
 }
 
 // voice = {type: text, voice_id, input_text, speed?, pitch?}
-//       | {type: audio, audio_url} | {type: silence, duration}
-static json_t *lower_voice(const Voice *v, const Speech *sp) {
+//       | {type: audio, audio_url | audio_asset_id}
+//       | {type: silence, duration}
+static json_t *lower_voice(Lower *l, int scene, const Voice *v,
+                           const Speech *sp) {
   json_t *o = json_object();
   switch (sp->kind) {
   case SPEECH_SCRIPT:
@@ -67,6 +97,10 @@ static json_t *lower_voice(const Voice *v, const Speech *sp) {
   case SPEECH_AUDIO:
     json_object_set_new(o, "type", json_string("audio"));
     set_str(o, "audio_url", &sp->audio_url);
+    if (sp->audio)
+      set_asset(l, o, "audio_asset_id", sp->audio,
+                arena_printf(l->ctx->arena,
+                             "/video_inputs/%d/voice/audio_asset_id", scene));
     break;
   case SPEECH_SILENCE:
     json_object_set_new(o, "type", json_string("silence"));
@@ -78,8 +112,10 @@ static json_t *lower_voice(const Voice *v, const Speech *sp) {
   return o;
 }
 
-// background = {type: color, value} | {type: image|video, url, fit?}
-static json_t *lower_background(const Background *bg) {
+// background = {type: color, value}
+//            | {type: image|video, url | image_asset_id | video_asset_id,
+//               fit?}
+static json_t *lower_background(Lower *l, int scene, const Background *bg) {
   static const char *const types[] = {NULL, "color", "image", "video"};
   json_t *o = json_object();
   json_object_set_new(o, "type", json_string(types[bg->kind]));
@@ -87,34 +123,159 @@ static json_t *lower_background(const Background *bg) {
     set_str(o, "value", &bg->color);
   else
     set_str(o, "url", &bg->url);
+  if (bg->asset) {
+    const char *key =
+        bg->kind == BG_IMAGE ? "image_asset_id" : "video_asset_id";
+    set_asset(l, o, key, bg->asset,
+              arena_printf(l->ctx->arena, "/video_inputs/%d/background/%s",
+                           scene, key));
+  }
   set_str(o, "fit", &bg->fit);
   return o;
 }
 
-Request lower_spec(Ctx *ctx, const Spec *spec) {
-  (void)ctx;
+static void set_dimension(json_t *body, const Dimension *d) {
+  json_t *dim = json_object();
+  json_object_set_new(dim, "width", json_integer(d->width));
+  json_object_set_new(dim, "height", json_integer(d->height));
+  json_object_set_new(body, "dimension", dim);
+}
+
+static void set_callback(json_t *body, const Spec *spec) {
+  set_str(body, "callback_url", &spec->callback_url);
+  set_str(body, "callback_id", &spec->callback_id);
+}
+
+// video = {video_inputs: [...], dimension, title?, test?, caption?,
+//          folder_id?, callback_*?}
+static json_t *lower_video(Lower *l, const Spec *spec) {
   json_t *body = json_object();
   json_t *inputs = json_array();
   for (int i = 0; i < spec->nscenes; i++) {
     const Scene *s = &spec->scenes[i];
     json_t *in = json_object();
     json_object_set_new(in, "character", lower_character(&s->character));
-    json_object_set_new(in, "voice", lower_voice(&s->voice, &s->speech));
+    json_object_set_new(in, "voice", lower_voice(l, i, &s->voice, &s->speech));
     if (s->background.kind != BG_NONE)
       json_object_set_new(in, "background",
-                          lower_background(&s->background));
+                          lower_background(l, i, &s->background));
     json_array_append_new(inputs, in);
   }
   json_object_set_new(body, "video_inputs", inputs);
-  json_t *dim = json_object();
-  json_object_set_new(dim, "width", json_integer(spec->dimension.width));
-  json_object_set_new(dim, "height", json_integer(spec->dimension.height));
-  json_object_set_new(body, "dimension", dim);
+  set_dimension(body, &spec->dimension);
   set_str(body, "title", &spec->title);
   set_bool(body, "test", &spec->test);
   set_bool(body, "caption", &spec->caption);
   set_str(body, "folder_id", &spec->folder);
-  set_str(body, "callback_url", &spec->callback_url);
-  set_str(body, "callback_id", &spec->callback_id);
-  return (Request){"POST", "/v2/video/generate", body};
+  set_callback(body, spec);
+  return body;
+}
+
+// webm = {avatar_pose_id, avatar_style, input_text + voice_id |
+//         input_audio, dimension}
+static json_t *lower_webm(const Spec *spec) {
+  const Scene *s = &spec->scenes[0];
+  json_t *body = json_object();
+  set_str(body, "avatar_pose_id", &s->character.id);
+  set_str(body, "avatar_style", &s->character.style);
+  if (s->speech.kind == SPEECH_SCRIPT) {
+    json_object_set_new(body, "input_text",
+                        json_string(s->speech.script.text));
+    set_str(body, "voice_id", &s->voice.id);
+  } else {
+    set_str(body, "input_audio", &s->speech.audio_url);
+  }
+  set_dimension(body, &spec->dimension);
+  return body;
+}
+
+// agent = {prompt, config?: {duration_sec, avatar_id, orientation},
+//          files?: [{asset_id}], callback_*?}
+static json_t *lower_agent(Lower *l, const Spec *spec) {
+  const Agent *a = &spec->agent;
+  json_t *body = json_object();
+  json_object_set_new(body, "prompt", json_string(a->prompt));
+  json_t *config = json_object();
+  if (a->duration_ms)
+    json_object_set_new(config, "duration_sec", seconds_json(a->duration_ms));
+  set_str(config, "avatar_id", &a->avatar);
+  set_str(config, "orientation", &a->orientation);
+  if (json_object_size(config))
+    json_object_set_new(body, "config", config);
+  else
+    json_decref(config);
+  if (a->nfiles) {
+    json_t *files = json_array();
+    for (int i = 0; i < a->nfiles; i++) {
+      json_t *f = json_object();
+      if (a->files[i].asset)
+        set_asset(l, f, "asset_id", a->files[i].asset,
+                  arena_printf(l->ctx->arena, "/files/%d/asset_id", i));
+      else
+        set_str(f, "asset_id", &a->files[i].asset_id);
+      json_array_append_new(files, f);
+    }
+    json_object_set_new(body, "files", files);
+  }
+  set_callback(body, spec);
+  return body;
+}
+
+// template = {variables: {NAME: TEXT}, title?, test?, callback_*?}
+static json_t *lower_template(const Spec *spec) {
+  const Template *t = &spec->tmpl;
+  json_t *body = json_object();
+  json_t *vars = json_object();
+  for (int i = 0; i < t->nvars; i++)
+    json_object_set_new(vars, t->names[i].s, json_string(t->values[i].s));
+  json_object_set_new(body, "variables", vars);
+  set_str(body, "title", &spec->title);
+  set_bool(body, "test", &spec->test);
+  set_callback(body, spec);
+  return body;
+}
+
+// translate = {video_url | video_id, output_language, title?,
+//              translate_audio_only?, speaker_num?, callback_*?}
+static json_t *lower_translate(const Spec *spec) {
+  const Translate *t = &spec->translate;
+  json_t *body = json_object();
+  set_str(body, "video_url", &t->video_url);
+  set_str(body, "video_id", &t->video_id);
+  set_str(body, "output_language", &t->output_language);
+  set_str(body, "title", &spec->title);
+  set_bool(body, "translate_audio_only", &t->audio_only);
+  set_num(body, "speaker_num", &t->speakers);
+  set_callback(body, spec);
+  return body;
+}
+
+Request lower_spec(Ctx *ctx, const Spec *spec) {
+  Lower l = {ctx, NULL};
+  Request r = {"POST", NULL, NULL, NULL};
+  switch (spec->kind) {
+  case KIND_VIDEO:
+    r.path = "/v2/video/generate";
+    r.body = lower_video(&l, spec);
+    break;
+  case KIND_WEBM:
+    r.path = "/v1/video.webm";
+    r.body = lower_webm(spec);
+    break;
+  case KIND_AGENT:
+    r.path = "/v1/video_agent/generate";
+    r.body = lower_agent(&l, spec);
+    break;
+  case KIND_TEMPLATE:
+    r.path = arena_printf(ctx->arena, "/v2/template/%s/generate",
+                          spec->tmpl.id.s);
+    r.body = lower_template(spec);
+    break;
+  case KIND_TRANSLATE:
+    r.path = "/v2/video_translate";
+    r.body = lower_translate(spec);
+    break;
+  }
+  r.assets = l.assets;
+  return r;
 }

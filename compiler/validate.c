@@ -27,7 +27,16 @@
 typedef struct {
   Ctx *ctx;
   const char *where; // "in scene 2", for messages about keys
+  SpecKind kind;     // what the spec lowers to
 } V;
+
+static const char *const KIND_NAMES[] = {"video", "agent", "webm", "template",
+                                         "translate"};
+// The endpoint of each kind, for messages about keys it lacks.
+static const char *const ENDPOINTS[] = {
+    "POST /v2/video/generate", "POST /v1/video_agent/generate",
+    "POST /v1/video.webm", "POST /v2/template/{id}/generate",
+    "POST /v2/video_translate"};
 
 // The hint for an unknown key: a did-you-mean, or for a YAML 1.1 merge
 // key ("<<: *base", which the core schema hgc reads does not have) what
@@ -367,6 +376,7 @@ static void parse_voice(V *v, const Node *n, Voice *vo) {
 }
 
 // background = "#RRGGBB" | {color} | {image: URL, fit?} | {video: URL, fit?}
+//            | {asset: PATH, fit?}  (image or video, told by its bytes)
 static void parse_background(V *v, const Node *n, Background *bg) {
   bg->loc = n->loc;
   if (n->kind == NK_SCALAR) {
@@ -392,31 +402,33 @@ static void parse_background(V *v, const Node *n, Background *bg) {
       get_enum(v, val, "fit", FITS, COUNT(FITS), &bg->fit);
       continue;
     }
-    if (strcmp(key->text, "asset") == 0) {
-      error_at(v->ctx, key->loc, "use 'image:' or 'video:' with a URL",
-               "local asset backgrounds are not supported in this version");
-      continue;
-    }
     if (seen) {
-      error_at(v->ctx, key->loc, "keep one of 'color', 'image', 'video'",
+      error_at(v->ctx, key->loc,
+               "keep one of 'color', 'image', 'video', 'asset'",
                "background has both '%s' and '%s'", seen->text, key->text);
       continue;
     }
     seen = key;
     if (key->text[0] == 'c' && get_color(v, val, "color", &bg->color))
       bg->kind = BG_COLOR;
-    else if (key->text[0] != 'c' && get_url(v, val, key->text, &bg->url))
+    else if (key->text[0] == 'a' &&
+             (bg->asset = asset_load(v->ctx, val, MEDIA_IMAGE | MEDIA_VIDEO)))
+      bg->kind = strncmp(bg->asset->mime, "image/", 6) == 0 ? BG_IMAGE
+                                                            : BG_VIDEO;
+    else if ((key->text[0] == 'i' || key->text[0] == 'v') &&
+             get_url(v, val, key->text, &bg->url))
       bg->kind = key->text[0] == 'i' ? BG_IMAGE : BG_VIDEO;
   }
-  if (!seen && known && !node_get(n, "asset"))
-    error_at(v->ctx, n->loc, "add 'color', 'image' or 'video'",
-             "background needs a 'color', 'image' or 'video'");
+  if (!seen && known)
+    error_at(v->ctx, n->loc, "add 'color', 'image', 'video' or 'asset'",
+             "background needs a 'color', 'image', 'video' or 'asset'");
   else if (bg->fit.s && bg->kind == BG_COLOR)
     error_at(v->ctx, bg->fit.loc, "remove 'fit'",
              "'fit' applies to image and video backgrounds only");
 }
 
-// speech = script: TEXT | audio: URL | silence: DURATION
+// speech = script: TEXT | audio: URL | audio: {asset: PATH}
+//        | silence: DURATION
 static void parse_speech(V *v, const Node *key, const Node *n, int scene_no,
                          Speech *sp) {
   sp->loc = key->loc;
@@ -424,11 +436,17 @@ static void parse_speech(V *v, const Node *key, const Node *n, int scene_no,
     if (script_compile(v->ctx, n, scene_no, &sp->script))
       sp->kind = SPEECH_SCRIPT;
   } else if (strcmp(key->text, "audio") == 0) {
-    if (n->kind == NK_MAP && node_get(n, "asset"))
-      error_at(v->ctx, n->loc, "give the audio as a URL",
-               "local audio assets are not supported in this version");
-    else if (get_url(v, n, "audio", &sp->audio_url))
+    if (n->kind == NK_MAP) {
+      static const char *const keys[] = {"asset"};
+      const Node *asset = node_get(n, "asset");
+      if (check_keys(v, n, keys, 1) && !asset)
+        error_at(v->ctx, n->loc, "write audio: {asset: ./voice.mp3}",
+                 "'audio' needs a URL or 'asset'");
+      else if (asset && (sp->audio = asset_load(v->ctx, asset, MEDIA_AUDIO)))
+        sp->kind = SPEECH_AUDIO;
+    } else if (get_url(v, n, "audio", &sp->audio_url)) {
       sp->kind = SPEECH_AUDIO;
+    }
   } else {
     const char *hint = NULL;
     const char *err = script_duration(v->ctx, n, &sp->silence_ms, &hint);
@@ -851,7 +869,9 @@ static void parse_callback(V *v, const Node *n, Spec *spec) {
              "'callback' needs 'url'");
 }
 
-static void parse_header(V *v, const Node *doc) {
+// The format version, the kind and the API. Returns the kind (video when
+// `kind` is missing or wrong: its error is reported here).
+static SpecKind parse_header(V *v, const Node *doc) {
   const Node *hgc = node_get(doc, "hgc");
   if (!hgc) {
     error_at(v->ctx, (Loc){doc->loc.file, 1, 1},
@@ -862,19 +882,18 @@ static void parse_header(V *v, const Node *doc) {
              "unsupported format version '%s' (this hgc reads 1)",
              hgc->kind == NK_SCALAR ? hgc->text : node_kind_name(hgc));
   }
-  static const char *const kinds[] = {"video", "agent", "webm", "template",
-                                      "translate"};
   static const char *const apis[] = {"v2", "v3"};
   const Node *kind = node_get(doc, "kind");
   Str s = {0};
-  if (kind && get_enum(v, kind, "kind", kinds, COUNT(kinds), &s) &&
-      strcmp(s.s, "video") != 0)
-    error_at(v->ctx, kind->loc, "use kind: video",
-             "kind '%s' is not supported in this version", s.s);
+  SpecKind k = KIND_VIDEO;
+  if (kind && get_enum(v, kind, "kind", KIND_NAMES, COUNT(KIND_NAMES), &s))
+    while (strcmp(s.s, KIND_NAMES[k]) != 0)
+      k++;
   const Node *api = node_get(doc, "api");
   if (api && get_enum(v, api, "api", apis, 2, &s) && strcmp(s.s, "v2") != 0)
     error_at(v->ctx, api->loc, "use api: v2",
              "api '%s' is not supported in this version", s.s);
+  return k;
 }
 
 static void top_title(V *v, const Node *n, Spec *spec) {
@@ -905,26 +924,517 @@ static void top_dimension(V *v, const Node *n, Spec *spec) {
   parse_dimension(v, n, &spec->dimension);
 }
 
+//
+// kind webm: one scene, an avatar pose, text or audio (spec-format.md §5)
+//
+
+// What /v1/video.webm cannot take from the merged scene, each reported at
+// the value that asks for it. The style defaults to normal, written out.
+static void check_webm(V *v, Spec *spec, const Node *scenes) {
+  const char *ep = ENDPOINTS[KIND_WEBM];
+  if (scenes && scenes->kind == NK_SEQ && scenes->nitems > 1) {
+    error_at(v->ctx, scenes->items[1]->loc,
+             "make one webm spec per clip, or use kind: video",
+             "kind webm takes exactly one scene (%s renders one clip)", ep);
+    return;
+  }
+  if (spec->nscenes != 1)
+    return;
+  Scene *s = &spec->scenes[0];
+  Character *c = &s->character;
+  if (c->kind == CHAR_TALKING_PHOTO)
+    error_at(v->ctx, c->loc, "use 'avatar: POSE_ID'",
+             "%s takes an avatar pose, not a talking photo", ep);
+  if (c->style.s && strcmp(c->style.s, "circle") == 0)
+    error_at(v->ctx, c->style.loc,
+             "use 'normal' or 'closeUp', and mask the clip when compositing",
+             "'circle' style is not available for webm");
+  else if (!c->style.s)
+    c->style.s = "normal";
+  if (c->scale.set)
+    error_at(v->ctx, c->scale.loc, "remove 'scale'", "%s has no 'scale'",
+             ep);
+  if (c->offset_x.set)
+    error_at(v->ctx, c->offset_x.loc, "remove 'offset'",
+             "%s has no 'offset'", ep);
+  if (s->voice.speed.set)
+    error_at(v->ctx, s->voice.speed.loc, "remove 'speed'",
+             "%s has no 'speed'", ep);
+  if (s->voice.pitch.set)
+    error_at(v->ctx, s->voice.pitch.loc, "remove 'pitch'",
+             "%s has no 'pitch'", ep);
+  if (s->background.kind != BG_NONE)
+    error_at(v->ctx, s->background.loc,
+             "remove 'background': a webm clip is transparent",
+             "%s has no 'background'", ep);
+  if (s->speech.kind == SPEECH_SILENCE)
+    error_at(v->ctx, s->speech.loc, "give it a 'script' or an 'audio' URL",
+             "%s cannot render silence", ep);
+  if (s->speech.audio)
+    error_at(v->ctx, s->speech.audio->loc, "give the audio as a URL",
+             "%s takes audio as a URL, not a local asset", ep);
+}
+
+//
+// kind agent (spec-format.md §5)
+//
+
+#define AGENT_MAX_PROMPT 10000 // characters the Video Agent reads
+#define AGENT_MIN_MS 5000      // config.duration range
+#define AGENT_MAX_MS 300000
+#define WORDS_PER_MINUTE 150   // speaking pace at speed 1.0
+
+static int count_words(const char *s) {
+  int n = 0;
+  for (bool in = false; *s; s++) {
+    bool space = *s == ' ' || *s == '\t' || *s == '\n' || *s == '\r';
+    n += !space && !in;
+    in = !space;
+  }
+  return n;
+}
+
+static long count_chars(const char *s) {
+  long n = 0;
+  for (; *s; s++)
+    n += ((unsigned char)*s & 0xC0) != 0x80;
+  return n;
+}
+
+// A raw prompt keeps its line breaks; white space at the end of each line
+// and of the whole is dropped (editors and block scalars leave it).
+static const char *trim_prompt(Ctx *ctx, const char *in) {
+  size_t len = strlen(in);
+  char *out = arena_calloc(ctx->arena, len + 1);
+  size_t o = 0;
+  size_t keep = 0; // o just past the last non-blank byte
+  for (size_t i = 0; i < len; i++) {
+    char c = in[i];
+    if (c == '\n') {
+      o = keep;
+      out[o++] = '\n';
+      keep = o;
+      continue;
+    }
+    out[o++] = c;
+    if (c != ' ' && c != '\t' && c != '\r')
+      keep = o;
+  }
+  while (keep > 0 && out[keep - 1] == '\n')
+    keep--;
+  out[keep] = '\0';
+  return out;
+}
+
+static bool get_duration(V *v, const Node *n, long *ms) {
+  const char *hint = NULL;
+  const char *err = script_duration(v->ctx, n, ms, &hint);
+  if (err)
+    error_at(v->ctx, n->loc, hint, "%s", err);
+  return !err;
+}
+
+// style = {visual?, colors?: {NAME: "#hex"}, font?, vibe?,
+//          avatar_placement?}
+static void parse_style(V *v, const Node *n, AgentBrief *b) {
+  if (!expect_map(v, n, "style", "write style: {visual: \"...\"}"))
+    return;
+  static const char *const keys[] = {"visual", "colors", "font", "vibe",
+                                     "avatar_placement"};
+  v->where = "in 'style'";
+  for (int i = 0; i < n->npairs; i++) {
+    const Node *key = n->pairs[i].key;
+    const Node *val = n->pairs[i].value;
+    if (!known_key(v, key, keys, COUNT(keys)))
+      continue;
+    const char *k = key->text;
+    if (!strcmp(k, "visual"))
+      get_str(v, val, k, &b->visual);
+    else if (!strcmp(k, "font"))
+      get_str(v, val, k, &b->font);
+    else if (!strcmp(k, "vibe"))
+      get_str(v, val, k, &b->vibe);
+    else if (!strcmp(k, "avatar_placement"))
+      get_str(v, val, k, &b->avatar_placement);
+    else if (expect_map(v, val, "colors",
+                        "write colors: {Navy: \"#0F172A\"}")) {
+      b->color_names = arena_calloc(v->ctx->arena,
+                                    sizeof(Str) * (size_t)(val->npairs + 1));
+      b->color_values = arena_calloc(v->ctx->arena,
+                                     sizeof(Str) * (size_t)(val->npairs + 1));
+      for (int j = 0; j < val->npairs; j++) {
+        Str *name = &b->color_names[b->ncolors];
+        name->s = val->pairs[j].key->text;
+        name->loc = val->pairs[j].key->loc;
+        if (get_color(v, val->pairs[j].value, name->s,
+                      &b->color_values[b->ncolors]))
+          b->ncolors++;
+      }
+    }
+  }
+}
+
+// scene = {title, type?: A-roll|B-roll|Motion Graphics|Stock, visual?,
+//          vo?, duration?: DURATION}
+static void parse_agent_scene(V *v, const Node *n, int no, AgentScene *s) {
+  static const char *const keys[] = {"title", "type", "visual", "vo",
+                                     "duration"};
+  static const char *const types[] = {"A-roll", "B-roll", "Motion Graphics",
+                                      "Stock"};
+  s->loc = n->loc;
+  bool known = true;
+  for (int i = 0; i < n->npairs; i++) {
+    const Node *key = n->pairs[i].key;
+    const Node *val = n->pairs[i].value;
+    if (!known_key(v, key, keys, COUNT(keys))) {
+      known = false;
+      continue;
+    }
+    const char *k = key->text;
+    if (!strcmp(k, "title"))
+      get_str(v, val, k, &s->title);
+    else if (!strcmp(k, "type"))
+      get_enum(v, val, k, types, COUNT(types), &s->type);
+    else if (!strcmp(k, "visual"))
+      get_str(v, val, k, &s->visual);
+    else if (!strcmp(k, "vo"))
+      get_str(v, val, k, &s->vo);
+    else
+      get_duration(v, val, &s->duration_ms);
+  }
+  if (known && !node_get(n, "title"))
+    error_at(v->ctx, n->loc, "add 'title: ...'", "scene %d has no 'title'",
+             no);
+}
+
+// Lint for a structured brief: VO too long for its scene, scenes that do
+// not add up to config.duration, no visual style.
+static void lint_brief(V *v, const Agent *a, const Node *scenes) {
+  const AgentBrief *b = &a->brief;
+  long total = 0;
+  for (int i = 0; i < b->nscenes; i++) {
+    const AgentScene *s = &b->scenes[i];
+    total += s->duration_ms;
+    if (!s->vo.s || !s->duration_ms)
+      continue;
+    long need = count_words(s->vo.s) * 60000L / WORDS_PER_MINUTE;
+    if (need > s->duration_ms) {
+      char have[32];
+      char want[32];
+      script_format_seconds(s->duration_ms, have);
+      script_format_seconds(need, want);
+      warn_at(v->ctx, s->vo.loc, "shorten the VO, or lengthen the scene",
+              "VO of scene %d needs about %ss at %d words a minute, but the "
+              "scene lasts %ss",
+              i + 1, want, WORDS_PER_MINUTE, have);
+    }
+  }
+  if (a->duration_ms && total &&
+      labs(total - a->duration_ms) * 10 > a->duration_ms) {
+    char sum[32];
+    char want[32];
+    script_format_seconds(total, sum);
+    script_format_seconds(a->duration_ms, want);
+    warn_at(v->ctx, a->duration_loc,
+            "make the scene durations add up to config.duration",
+            "scenes add up to %ss, more than 10%% off config.duration %ss",
+            sum, want);
+  }
+  if (!b->visual.s)
+    warn_at(v->ctx, scenes ? scenes->loc : a->prompt_loc,
+            "add style: {visual: \"...\"} so every scene shares one look",
+            "no visual style given");
+}
+
+// config = {duration?: 5s-300s, avatar?: ID, orientation?:
+//           portrait|landscape}
+static void parse_config(V *v, const Node *n, Agent *a) {
+  if (!expect_map(v, n, "config", "write config: {duration: 60s}"))
+    return;
+  static const char *const keys[] = {"duration", "avatar", "orientation"};
+  static const char *const orients[] = {"portrait", "landscape"};
+  v->where = "in 'config'";
+  for (int i = 0; i < n->npairs; i++) {
+    const Node *key = n->pairs[i].key;
+    const Node *val = n->pairs[i].value;
+    if (!known_key(v, key, keys, COUNT(keys)))
+      continue;
+    if (!strcmp(key->text, "avatar"))
+      get_str(v, val, "avatar", &a->avatar);
+    else if (!strcmp(key->text, "orientation"))
+      get_enum(v, val, "orientation", orients, 2, &a->orientation);
+    else if (get_duration(v, val, &a->duration_ms)) {
+      a->duration_loc = val->loc;
+      if (a->duration_ms < AGENT_MIN_MS || a->duration_ms > AGENT_MAX_MS) {
+        error_at(v->ctx, val->loc, "use a duration from 5s to 300s",
+                 "'duration' must be between 5s and 300s");
+        a->duration_ms = 0;
+      }
+    }
+  }
+}
+
+// files = [{asset_id: ID} | {asset: PATH}]
+static void parse_files(V *v, const Node *n, Agent *a) {
+  if (n->kind != NK_SEQ) {
+    error_at(v->ctx, n->loc, "write files: [{asset: ./brief.pdf}]",
+             "'files' must be a list, not %s", node_kind_name(n));
+    return;
+  }
+  a->files = arena_calloc(v->ctx->arena,
+                          sizeof(AgentFile) * (size_t)(n->nitems + 1));
+  static const char *const keys[] = {"asset_id", "asset"};
+  v->where = "in 'files'";
+  for (int i = 0; i < n->nitems; i++) {
+    const Node *f = n->items[i];
+    AgentFile *out = &a->files[a->nfiles];
+    if (!expect_map(v, f, "files item", "write {asset: ./file.png} or "
+                                        "{asset_id: ID}") ||
+        !check_keys(v, f, keys, 2))
+      continue;
+    const Node *id = node_get(f, "asset_id");
+    const Node *path = node_get(f, "asset");
+    if (id && path)
+      error_at(v->ctx, path->loc, "keep one of them",
+               "a file has both 'asset_id' and 'asset'");
+    else if (!id && !path)
+      error_at(v->ctx, f->loc, "write {asset: ./file.png}",
+               "a file needs 'asset' or 'asset_id'");
+    else if (id ? get_str(v, id, "asset_id", &out->asset_id)
+                : (out->asset = asset_load(v->ctx, path, MEDIA_IMAGE |
+                                                             MEDIA_VIDEO |
+                                                             MEDIA_AUDIO)) !=
+                      NULL)
+      a->nfiles++;
+  }
+}
+
+// agent = prompt: TEXT | {style?, scenes, instruction?}; config?; files?
+static void parse_agent(V *v, const Node *doc, Spec *spec) {
+  Agent *a = &spec->agent;
+  AgentBrief *b = &a->brief;
+  const Node *prompt = node_get(doc, "prompt");
+  const Node *scenes = node_get(doc, "scenes");
+  const Node *style = node_get(doc, "style");
+  const Node *instruction = node_get(doc, "instruction");
+  const Node *n;
+  if ((n = node_get(doc, "config")))
+    parse_config(v, n, a);
+  if ((n = node_get(doc, "files")))
+    parse_files(v, n, a);
+  const Node *brief = scenes ? scenes : style ? style : instruction;
+  if (prompt && brief) {
+    const Pair *p = node_get_pair(doc, scenes      ? "scenes"
+                                       : style     ? "style"
+                                                   : "instruction");
+    error_at(v->ctx, p->key->loc,
+             "write either a raw 'prompt' or a structured brief",
+             "'prompt' and '%s' cannot be used together", p->key->text);
+    return;
+  }
+  if (prompt) {
+    Str raw = {0};
+    if (!get_str(v, prompt, "prompt", &raw))
+      return;
+    a->prompt = trim_prompt(v->ctx, raw.s);
+    a->prompt_loc = prompt->loc;
+  } else if (!scenes) {
+    error_at(v->ctx, (Loc){doc->loc.file, 1, 1},
+             "add 'prompt: ...', or a brief with 'scenes:'",
+             "an agent spec needs 'prompt' or 'scenes'");
+    return;
+  } else {
+    if (style)
+      parse_style(v, style, b);
+    if (instruction)
+      get_str(v, instruction, "instruction", &b->instruction);
+    if (scenes->kind != NK_SEQ || scenes->nitems == 0) {
+      error_at(v->ctx, scenes->loc, "start each scene with '- title: ...'",
+               "'scenes' must be a list of scenes");
+      return;
+    }
+    b->scenes = arena_calloc(v->ctx->arena,
+                             sizeof(AgentScene) * (size_t)scenes->nitems);
+    for (int i = 0; i < scenes->nitems; i++) {
+      v->where = arena_printf(v->ctx->arena, "in scene %d", i + 1);
+      if (expect_map(v, scenes->items[i], "scene",
+                     "write '- title: ...' and the scene's keys"))
+        parse_agent_scene(v, scenes->items[i], i + 1, &b->scenes[i]);
+    }
+    b->nscenes = scenes->nitems;
+    a->prompt = prompt_render(v->ctx, b);
+    a->prompt_loc = scenes->loc;
+    lint_brief(v, a, scenes);
+  }
+  long chars = count_chars(a->prompt);
+  if (!*a->prompt)
+    error_at(v->ctx, a->prompt_loc, "write what the video should be about",
+             "the prompt is empty");
+  else if (chars > AGENT_MAX_PROMPT)
+    error_at(v->ctx, a->prompt_loc, "shorten the scenes or the prompt",
+             "the prompt is %ld characters (limit is %d)", chars,
+             AGENT_MAX_PROMPT);
+}
+
+//
+// kind template and kind translate (spec-format.md §5)
+//
+
+// An id that goes into a URL path as is.
+static bool get_path_id(V *v, const Node *n, const char *what, Str *out) {
+  if (!get_str(v, n, what, out))
+    return false;
+  for (const char *p = out->s; *p; p++)
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+          (*p >= '0' && *p <= '9') || *p == '_' || *p == '-')) {
+      error_at(v->ctx, node_text_loc(n, (size_t)(p - out->s), NULL),
+               "copy the id from the dashboard or 'GET /v2/templates'",
+               "'%s' may hold only letters, digits, '_' and '-'", what);
+      out->s = NULL;
+      return false;
+    }
+  return true;
+}
+
+// template = {template: ID, variables: {NAME: scalar}}; values are sent
+// as text, exactly as written.
+static void parse_template(V *v, const Node *doc, Spec *spec) {
+  Template *t = &spec->tmpl;
+  const Node *id = node_get(doc, "template");
+  const Node *vars = node_get(doc, "variables");
+  if (!id)
+    error_at(v->ctx, (Loc){doc->loc.file, 1, 1}, "add 'template: ID'",
+             "a template spec needs 'template'");
+  else
+    get_path_id(v, id, "template", &t->id);
+  if (!vars) {
+    error_at(v->ctx, (Loc){doc->loc.file, 1, 1},
+             "add 'variables:' with the template's variables",
+             "a template spec needs 'variables'");
+    return;
+  }
+  if (!expect_map(v, vars, "variables", "write variables: {name: value}"))
+    return;
+  t->names = arena_calloc(v->ctx->arena,
+                          sizeof(Str) * (size_t)(vars->npairs + 1));
+  t->values = arena_calloc(v->ctx->arena,
+                           sizeof(Str) * (size_t)(vars->npairs + 1));
+  for (int i = 0; i < vars->npairs; i++) {
+    const Node *key = vars->pairs[i].key;
+    const Node *val = vars->pairs[i].value;
+    Str *out = &t->values[t->nvars];
+    if (val->kind == NK_SCALAR && node_type(val) == ST_BOOL)
+      *out = (Str){val->text, val->loc}; // true -> "true": text, as written
+    else if (!get_str(v, val, key->text, out))
+      continue;
+    t->names[t->nvars++] = (Str){key->text, key->loc};
+  }
+}
+
+// translate = {video: URL | video_id: ID, output_language, title?,
+//              translate_audio_only?, speaker_num?: integer >= 1}
+static void parse_translate(V *v, const Node *doc, Spec *spec) {
+  Translate *t = &spec->translate;
+  const Node *url = node_get(doc, "video");
+  const Node *id = node_get(doc, "video_id");
+  const Node *lang = node_get(doc, "output_language");
+  const Node *n;
+  if (url && id)
+    error_at(v->ctx, node_get_pair(doc, "video_id")->key->loc,
+             "keep either 'video' or 'video_id'",
+             "'video' and 'video_id' cannot be used together");
+  else if (url)
+    get_url(v, url, "video", &t->video_url);
+  else if (id)
+    get_str(v, id, "video_id", &t->video_id);
+  else
+    error_at(v->ctx, (Loc){doc->loc.file, 1, 1},
+             "add 'video: URL' or 'video_id: ID'",
+             "a translate spec needs 'video' or 'video_id'");
+  if (lang)
+    get_str(v, lang, "output_language", &t->output_language);
+  else
+    error_at(v->ctx, (Loc){doc->loc.file, 1, 1},
+             "add 'output_language:', e.g. es-ES",
+             "a translate spec needs 'output_language'");
+  if ((n = node_get(doc, "translate_audio_only")))
+    get_bool(v, n, "translate_audio_only", &t->audio_only);
+  if ((n = node_get(doc, "speaker_num")) &&
+      get_num(v, n, "speaker_num", &t->speakers) &&
+      (!t->speakers.is_int || t->speakers.i < 1 || t->speakers.i > 100)) {
+    error_at(v->ctx, n->loc, "count the people who speak, e.g. 2",
+             "'speaker_num' must be a whole number from 1 to 100");
+    t->speakers.set = false;
+  }
+}
+
+// Which kinds take a top-level key, as bits by SpecKind.
+#define K(kind) (1u << (kind))
+#define K_ALL 0x1Fu
+#define K_SCENES (K(KIND_VIDEO) | K(KIND_WEBM))
+
 // The top-level keys, in the order the format documents them. A NULL
-// handler means another stage or step reads the key.
+// handler means another stage, or the kind's own parser, reads the key.
 static const struct {
   const char *key;
+  unsigned kinds;
   void (*parse)(V *v, const Node *n, Spec *spec);
 } TOP[] = {
-    {"hgc", NULL},           {"kind", NULL},
-    {"api", NULL},           {"name", NULL},
-    {"include", NULL},       {"env", NULL},
-    {"vars", NULL},          {"rows", NULL},
-    {"title", top_title},    {"language", top_language},
-    {"test", top_test},      {"folder", top_folder},
-    {"caption", top_caption}, {"callback", parse_callback},
-    {"dimension", top_dimension}, {"defaults", NULL},
-    {"scenes", NULL},
+    {"hgc", K_ALL, NULL},
+    {"kind", K_ALL, NULL},
+    {"api", K_ALL, NULL},
+    {"name", K_ALL, NULL},
+    {"include", K_ALL, NULL},
+    {"env", K_ALL, NULL},
+    {"vars", K_ALL, NULL},
+    {"rows", K_ALL, NULL},
+    {"title", K(KIND_VIDEO) | K(KIND_TEMPLATE) | K(KIND_TRANSLATE), top_title},
+    {"language", K_SCENES, top_language},
+    {"test", K(KIND_VIDEO) | K(KIND_TEMPLATE), top_test},
+    {"folder", K(KIND_VIDEO), top_folder},
+    {"caption", K(KIND_VIDEO), top_caption},
+    {"callback", K_ALL & ~K(KIND_WEBM), parse_callback},
+    {"dimension", K_SCENES, top_dimension},
+    {"defaults", K_SCENES, NULL},
+    {"scenes", K_SCENES | K(KIND_AGENT), NULL},
+    {"prompt", K(KIND_AGENT), NULL},
+    {"style", K(KIND_AGENT), NULL},
+    {"instruction", K(KIND_AGENT), NULL},
+    {"config", K(KIND_AGENT), NULL},
+    {"files", K(KIND_AGENT), NULL},
+    {"template", K(KIND_TEMPLATE), NULL},
+    {"variables", K(KIND_TEMPLATE), NULL},
+    {"video", K(KIND_TRANSLATE), NULL},
+    {"video_id", K(KIND_TRANSLATE), NULL},
+    {"output_language", K(KIND_TRANSLATE), NULL},
+    {"translate_audio_only", K(KIND_TRANSLATE), NULL},
+    {"speaker_num", K(KIND_TRANSLATE), NULL},
 };
+
+// Reports a top-level key the kind does not take: unknown everywhere (with
+// a did-you-mean among this kind's keys), or known but not for this kind.
+static void top_key_error(V *v, const Node *key, int k) {
+  const char *keys[COUNT(TOP)];
+  int n = 0;
+  for (int i = 0; i < COUNT(TOP); i++)
+    if (TOP[i].kinds & K(v->kind))
+      keys[n++] = TOP[i].key;
+  if (k == COUNT(TOP))
+    error_at(v->ctx, key->loc, unknown_hint(v->ctx, key->text, keys, n),
+             "unknown key '%s' at the top level", key->text);
+  else if (v->kind == KIND_WEBM || v->kind == KIND_VIDEO)
+    error_at(v->ctx, key->loc, "remove it, or change 'kind'",
+             "%s has no '%s' (kind %s)", ENDPOINTS[v->kind], key->text,
+             KIND_NAMES[v->kind]);
+  else
+    error_at(v->ctx, key->loc, "remove it, or change 'kind'",
+             "'%s' does not apply to kind %s", key->text,
+             KIND_NAMES[v->kind]);
+}
 
 Spec *validate_spec(Ctx *ctx, const Node *doc, const char *path) {
   int errors = ctx->nerrors;
-  V v = {ctx, "at the top level"};
+  V v = {ctx, "at the top level", KIND_VIDEO};
   if (doc->kind != NK_MAP) {
     error_at(ctx, doc->loc, "a spec starts with 'hgc: 1'",
              "the top level of a spec must be a map, not %s",
@@ -932,16 +1442,15 @@ Spec *validate_spec(Ctx *ctx, const Node *doc, const char *path) {
     return NULL;
   }
   Spec *spec = arena_calloc(ctx->arena, sizeof *spec);
-  spec->kind = KIND_VIDEO;
   spec->api = API_V2;
   spec->loc = doc->loc;
   spec->source = source_path(ctx, doc, path);
-  spec->dimension = (Dimension){1920, 1080, false, doc->loc};
-  parse_header(&v, doc);
+  spec->kind = v.kind = parse_header(&v, doc);
+  // Defaults are written out: reviewers see what will be rendered.
+  spec->dimension = spec->kind == KIND_WEBM
+                        ? (Dimension){1280, 720, false, doc->loc}
+                        : (Dimension){1920, 1080, false, doc->loc};
   parse_name(&v, doc, path, spec);
-  const char *keys[COUNT(TOP)];
-  for (int i = 0; i < COUNT(TOP); i++)
-    keys[i] = TOP[i].key;
   // In document order, so errors come out in the order of the file.
   for (int i = 0; i < doc->npairs; i++) {
     const Node *key = doc->pairs[i].key;
@@ -949,17 +1458,32 @@ Spec *validate_spec(Ctx *ctx, const Node *doc, const char *path) {
     while (k < COUNT(TOP) && strcmp(key->text, TOP[k].key) != 0)
       k++;
     v.where = "at the top level";
-    if (k == COUNT(TOP))
-      error_at(ctx, key->loc, unknown_hint(ctx, key->text, keys, COUNT(TOP)),
-               "unknown key '%s' at the top level", key->text);
+    if (k == COUNT(TOP) || !(TOP[k].kinds & K(v.kind)))
+      top_key_error(&v, key, k);
     else if (TOP[k].parse)
       TOP[k].parse(&v, doc->pairs[i].value, spec);
   }
   const Node *n = node_get(doc, "scenes");
-  if (n)
-    parse_scenes(&v, n, node_get(doc, "defaults"), spec);
-  else
-    error_at(ctx, (Loc){doc->loc.file, 1, 1}, "add a 'scenes:' list",
-             "a video spec needs 'scenes'");
+  switch (spec->kind) {
+  case KIND_VIDEO:
+  case KIND_WEBM:
+    if (n)
+      parse_scenes(&v, n, node_get(doc, "defaults"), spec);
+    else
+      error_at(ctx, (Loc){doc->loc.file, 1, 1}, "add a 'scenes:' list",
+               "a %s spec needs 'scenes'", KIND_NAMES[spec->kind]);
+    if (spec->kind == KIND_WEBM)
+      check_webm(&v, spec, n);
+    break;
+  case KIND_AGENT:
+    parse_agent(&v, doc, spec);
+    break;
+  case KIND_TEMPLATE:
+    parse_template(&v, doc, spec);
+    break;
+  case KIND_TRANSLATE:
+    parse_translate(&v, doc, spec);
+    break;
+  }
   return ctx->nerrors > errors ? NULL : spec;
 }

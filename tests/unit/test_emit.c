@@ -153,7 +153,7 @@ static void test_artifact(void) {
   Spec spec = {.name = "welcome", .source = "specs/welcome.yaml"};
   json_t *body = json_pack("{s:s, s:{s:i, s:i}}", "title", "Hi", "dimension",
                            "width", 1280, "height", 720);
-  Request req = {"POST", "/v2/video/generate", body};
+  Request req = {"POST", "/v2/video/generate", body, NULL};
   json_t *art = emit_artifact(&spec, &req);
   check_text("artifact", art,
              "{\n  \"body\": {\n    \"dimension\": {\n      \"height\": 720,\n"
