@@ -5,6 +5,7 @@
 #   make asan     the whole suite under AddressSanitizer + UBSan (clang)
 #   make valgrind the whole suite under valgrind's memcheck
 #   make examples rebuild the committed example output
+#   make demo     `hgc run` on an example against the fake HeyGen server
 PKGS   := yaml-0.1 jansson libpcre2-8
 CC     ?= cc
 CFLAGS ?= -O2 -g
@@ -19,6 +20,15 @@ BIN ?= hgc
 COMPILER_SRC := $(sort $(wildcard compiler/*.c))
 COMPILER_OBJ := $(patsubst compiler/%.c,$(O)/%.o,$(COMPILER_SRC))
 LIB_OBJ      := $(filter-out $(O)/main.o,$(COMPILER_OBJ))
+
+# The runtime (submit, wait, download...) needs libcurl; without it hgc
+# still builds, and those commands say they are unavailable.
+ifeq ($(shell pkg-config --exists libcurl && echo yes),yes)
+RT_OBJ     := $(patsubst runtime/%.c,$(O)/rt/%.o,$(sort $(wildcard runtime/*.c)))
+RT_CFLAGS   = $(shell pkg-config --cflags libcurl)
+RT_LIBS     = $(shell pkg-config --libs libcurl)
+MAIN_FLAGS := -DHGC_HAVE_RUNTIME
+endif
 UNIT_TESTS   := $(patsubst tests/unit/%.c,$(O)/%,$(wildcard tests/unit/test_*.c))
 
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -26,18 +36,25 @@ ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 VALGRIND   := valgrind -q --error-exitcode=99 --leak-check=full \
               --errors-for-leak-kinds=definite,indirect
 
-.PHONY: all deps run check asan valgrind examples units clean
+.PHONY: all deps run check asan valgrind examples units demo clean
 all: $(BIN)
 
 deps:
 	@tools/deps.sh
 
-$(BIN): $(COMPILER_OBJ)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+$(BIN): $(COMPILER_OBJ) $(RT_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(RT_LIBS) -lm
 
 $(O)/%.o: compiler/%.c compiler/hgc.h
 	@mkdir -p $(O)
-	$(CC) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+	$(CC) $(WARN) $(CFLAGS) $(PKG_CFLAGS) $(EXTRA_FLAGS) -c -o $@ $<
+
+$(O)/main.o: runtime/hgc_rt.h
+$(O)/main.o: EXTRA_FLAGS = $(MAIN_FLAGS)
+
+$(O)/rt/%.o: runtime/%.c runtime/hgc_rt.h compiler/hgc.h
+	@mkdir -p $(O)/rt
+	$(CC) $(WARN) $(CFLAGS) $(PKG_CFLAGS) $(RT_CFLAGS) -c -o $@ $<
 
 # Unit tests link every compiler stage but main.o.
 $(O)/test_%: tests/unit/test_%.c $(LIB_OBJ) compiler/hgc.h
@@ -64,9 +81,17 @@ valgrind: deps
 	@$(MAKE) --no-print-directory $(BIN) units
 	@HGC=./$(BIN) UNIT_DIR=$(O) HGC_WRAP="$(VALGRIND)" tests/run.sh
 
+# Starts tests/fake_heygen.py and runs `hgc run` on an example against it.
+demo: deps
+	@$(MAKE) --no-print-directory $(BIN)
+	@HGC=./$(BIN) tests/runtime.sh --demo
+
 # Rebuilds the committed example output; review `git diff examples/`.
+# examples/build-v3/ holds the v3 build of the specs listed there.
 examples: $(BIN)
 	./$(BIN) build -o examples/build examples/*.yaml
+	./$(BIN) build --api v3 -o examples/build-v3 \
+	  $(patsubst examples/build-v3/%.json,examples/%.yaml,$(wildcard examples/build-v3/*.json))
 
 clean:
 	rm -rf $(BIN) .build .build-asan compiler/*.o

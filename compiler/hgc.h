@@ -118,6 +118,7 @@ typedef struct Ctx {
   FILE *err;           // where diagnostics go (stderr)
   int plan_chars;      // --plan: script character limit (default 1500)
   const char *root;    // project root, absolute, no trailing slash
+  const char *api;     // --api v2|v3: wins over the spec's `api`, or NULL
 } Ctx;
 
 void ctx_init(Ctx *ctx);
@@ -355,6 +356,11 @@ typedef struct {
   Num scale;
   Num offset_x;
   Num offset_y;
+  Str engine;         // v3: avatar_iv | avatar_v | avatar_iii
+  Str motion_prompt;  // v3
+  Str expressiveness; // v3: high | medium | low
+  Str image_url;      // v3: a talking photo given as an image, or
+  Asset *image;       // as a local image
   Loc loc;
 } Character;
 
@@ -362,6 +368,8 @@ typedef struct {
   Str id;
   Num speed; // 0.5-2.0
   Num pitch; // -20..20
+  Num volume; // v3: 0.0-1.0
+  Str locale; // v3: e.g. en-US
   Loc loc;
 } Voice;
 
@@ -394,9 +402,11 @@ typedef struct {
 } Scene;
 
 typedef struct {
-  int width;
+  int width;          // 0 when only v3 can say it (aspect auto, 4k)
   int height;
-  bool given; // false: hgc's default
+  const char *aspect; // v3 aspect_ratio ("16:9", "auto"), NULL if none fits
+  const char *resolution; // v3 resolution ("720p", "1080p", "4k"), or NULL
+  bool given;         // false: hgc's default
   Loc loc;
 } Dimension;
 
@@ -443,6 +453,7 @@ typedef struct {
   AgentBrief brief;   // the structured form, when prompt was not given
   long duration_ms;   // config.duration, 0 when not given
   Loc duration_loc;
+  Str style_id;       // v3: a Video Agent style
   Str avatar;         // config.avatar
   Str orientation;    // config.orientation: portrait | landscape
   AgentFile *files;
@@ -462,6 +473,7 @@ typedef struct {
   Str output_language;
   Bool audio_only; // translate_audio_only
   Num speakers;    // speaker_num
+  Str mode;        // v3: speed | precision
 } Translate;
 
 typedef struct Spec {
@@ -474,6 +486,8 @@ typedef struct Spec {
   Bool test;
   Str folder;
   Bool caption;
+  Str caption_style;     // v3: "default" burns captions in
+  Bool remove_background; // v3
   Str callback_url;
   Str callback_id;
   Dimension dimension;

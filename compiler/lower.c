@@ -6,9 +6,10 @@
 // {character, voice, background}; the other kinds map to their own
 // endpoints (spec-format.md §5). A local asset leaves the placeholder
 // "asset:sha256:<hex>" in the body and a record in `assets` naming its
-// JSON pointer, for the runtime to upload and fill in. Keys the user did not give are left out, never sent
-// as null; values hgc fills in (the default dimension) are written so a
-// reviewer sees them. Ownership: each fresh json_t goes straight into its
+// JSON pointer, for the runtime to upload and fill in. Keys the user did
+// not give are left out, never sent as null; values hgc fills in (the
+// default dimension, webm's avatar_style) are written so a reviewer sees
+// them. Ownership: each fresh json_t goes straight into its
 // parent with the stealing *_new calls; the caller owns the body.
 #include "hgc.h"
 
@@ -250,9 +251,254 @@ static json_t *lower_translate(const Spec *spec) {
   return body;
 }
 
+//
+// The v3 back end (heygen-api-v3.md): same Spec, other shapes. What v3
+// cannot express was refused by validate.c, so nothing here is dropped.
+//
+
+// AssetInput = {type: url, url} | {type: asset_id, asset_id}
+static json_t *asset_input(Lower *l, const Str *url, const Asset *a,
+                           const char *pointer) {
+  json_t *o = json_object();
+  json_object_set_new(o, "type", json_string(a ? "asset_id" : "url"));
+  if (a)
+    set_asset(l, o, "asset_id", a,
+              arena_printf(l->ctx->arena, "%s/asset_id", pointer));
+  else
+    set_str(o, "url", url);
+  return o;
+}
+
+// voice_settings = {speed?, pitch?, volume?, locale?}, or nothing
+static void set_voice_settings(json_t *o, const Voice *v) {
+  json_t *vs = json_object();
+  set_num(vs, "speed", &v->speed);
+  set_num(vs, "pitch", &v->pitch);
+  set_num(vs, "volume", &v->volume);
+  set_str(vs, "locale", &v->locale);
+  if (json_object_size(vs))
+    json_object_set_new(o, "voice_settings", vs);
+  else
+    json_decref(vs);
+}
+
+// Speech on a v3 avatar or image input: script + voice_id | audio_url |
+// audio_asset_id, with voice_settings for a script.
+static void set_speech_v3(Lower *l, json_t *o, const Scene *s,
+                          const char *pointer) {
+  const Speech *sp = &s->speech;
+  if (sp->kind == SPEECH_SCRIPT) {
+    json_object_set_new(o, "script", json_string(sp->script.text));
+    set_str(o, "voice_id", &s->voice.id);
+    set_voice_settings(o, &s->voice);
+  } else if (sp->audio) {
+    set_asset(l, o, "audio_asset_id", sp->audio,
+              arena_printf(l->ctx->arena, "%s/audio_asset_id", pointer));
+  } else {
+    set_str(o, "audio_url", &sp->audio_url);
+  }
+}
+
+// The speaker: an avatar look ({type: avatar, avatar_id, engine?}) or a
+// photo ({type: image, image: AssetInput}), with the v3 motion fields.
+static void set_character_v3(Lower *l, json_t *o, const Character *c,
+                             const char *pointer) {
+  bool image = c->image || c->image_url.s;
+  json_object_set_new(o, "type", json_string(image ? "image" : "avatar"));
+  if (image) {
+    json_object_set_new(
+        o, "image",
+        asset_input(l, &c->image_url, c->image,
+                    arena_printf(l->ctx->arena, "%s/image", pointer)));
+  } else {
+    set_str(o, "avatar_id", &c->id);
+    if (c->engine.s) {
+      json_t *engine = json_object();
+      json_object_set_new(engine, "type", json_string(c->engine.s));
+      json_object_set_new(o, "engine", engine);
+    }
+  }
+  set_str(o, "motion_prompt", &c->motion_prompt);
+  set_str(o, "expressiveness", &c->expressiveness);
+}
+
+static void set_canvas_v3(json_t *body, const Spec *spec) {
+  json_object_set_new(body, "aspect_ratio",
+                      json_string(spec->dimension.aspect));
+  json_object_set_new(body, "resolution",
+                      json_string(spec->dimension.resolution));
+}
+
+// caption: true -> an SRT sidecar; {style: default} also burns it in.
+static void set_caption_v3(json_t *body, const Spec *spec) {
+  if (!(spec->caption.set && spec->caption.v) && !spec->caption_style.s)
+    return;
+  json_t *c = json_object();
+  json_object_set_new(c, "file_format", json_string("srt"));
+  set_str(c, "style", &spec->caption_style);
+  json_object_set_new(body, "caption", c);
+}
+
+// One speaking clip: {type: avatar | image, speech, background?, canvas,
+// title?, caption?, callback?, remove_background?, output_format?}
+static json_t *lower_clip_v3(Lower *l, const Spec *spec) {
+  const Scene *s = &spec->scenes[0];
+  json_t *body = json_object();
+  set_character_v3(l, body, &s->character, "");
+  set_speech_v3(l, body, s, "");
+  const Background *bg = &s->background;
+  if (bg->kind != BG_NONE) {
+    json_t *b = json_object();
+    json_object_set_new(b, "type",
+                        json_string(bg->kind == BG_COLOR ? "color" : "image"));
+    if (bg->kind == BG_COLOR)
+      set_str(b, "value", &bg->color);
+    else if (bg->asset)
+      set_asset(l, b, "asset_id", bg->asset, "/background/asset_id");
+    else
+      set_str(b, "url", &bg->url);
+    json_object_set_new(body, "background", b);
+  }
+  if (spec->kind == KIND_WEBM)
+    json_object_set_new(body, "output_format", json_string("webm"));
+  set_canvas_v3(body, spec);
+  set_str(body, "title", &spec->title);
+  set_caption_v3(body, spec);
+  set_bool(body, "remove_background", &spec->remove_background);
+  set_callback(body, spec);
+  return body;
+}
+
+// Several scenes: {type: studio, scenes: [avatar_video | image], canvas,
+// title?, caption?, callback?}. A speaking scene is an avatar_video whose
+// background can only be a colour; a silent one is an image held for
+// its duration.
+static json_t *lower_studio_v3(Lower *l, const Spec *spec) {
+  json_t *body = json_object();
+  json_object_set_new(body, "type", json_string("studio"));
+  json_t *scenes = json_array();
+  for (int i = 0; i < spec->nscenes; i++) {
+    const Scene *s = &spec->scenes[i];
+    const char *ptr = arena_printf(l->ctx->arena, "/scenes/%d", i);
+    json_t *scene = json_object();
+    if (s->speech.kind == SPEECH_SILENCE) {
+      json_object_set_new(scene, "type", json_string("image"));
+      json_object_set_new(
+          scene, "source",
+          asset_input(l, &s->background.url, s->background.asset,
+                      arena_printf(l->ctx->arena, "%s/source", ptr)));
+      json_object_set_new(scene, "duration",
+                          seconds_json(s->speech.silence_ms));
+    } else {
+      const char *in_ptr = arena_printf(l->ctx->arena, "%s/input", ptr);
+      json_t *input = json_object();
+      set_character_v3(l, input, &s->character, in_ptr);
+      set_speech_v3(l, input, s, in_ptr);
+      if (s->background.kind == BG_COLOR) {
+        json_t *b = json_object();
+        json_object_set_new(b, "type", json_string("color"));
+        set_str(b, "color", &s->background.color);
+        json_object_set_new(input, "background", b);
+      }
+      json_object_set_new(scene, "type", json_string("avatar_video"));
+      json_object_set_new(scene, "input", input);
+    }
+    json_array_append_new(scenes, scene);
+  }
+  json_object_set_new(body, "scenes", scenes);
+  set_canvas_v3(body, spec);
+  set_str(body, "title", &spec->title);
+  set_caption_v3(body, spec);
+  set_callback(body, spec);
+  return body;
+}
+
+// True when the video fits one clip: one scene that speaks.
+static bool is_clip(const Spec *spec) {
+  return spec->kind == KIND_WEBM ||
+         (spec->nscenes == 1 && spec->scenes[0].speech.kind != SPEECH_SILENCE);
+}
+
+// agent = {prompt, avatar_id?, orientation?, style_id?, files?:
+//          [AssetInput], callback_*?}
+static json_t *lower_agent_v3(Lower *l, const Spec *spec) {
+  const Agent *a = &spec->agent;
+  json_t *body = json_object();
+  json_object_set_new(body, "prompt", json_string(a->prompt));
+  set_str(body, "avatar_id", &a->avatar);
+  set_str(body, "orientation", &a->orientation);
+  set_str(body, "style_id", &a->style_id);
+  if (a->nfiles) {
+    json_t *files = json_array();
+    for (int i = 0; i < a->nfiles; i++) {
+      const AgentFile *f = &a->files[i];
+      json_t *o = json_object();
+      json_object_set_new(o, "type", json_string("asset_id"));
+      if (f->asset)
+        set_asset(l, o, "asset_id", f->asset,
+                  arena_printf(l->ctx->arena, "/files/%d/asset_id", i));
+      else
+        set_str(o, "asset_id", &f->asset_id);
+      json_array_append_new(files, o);
+    }
+    json_object_set_new(body, "files", files);
+  }
+  set_callback(body, spec);
+  return body;
+}
+
+// translate = {video: AssetInput, output_languages: [LANG], title?,
+//              translate_audio_only?, speaker_num?, mode?, callback_*?}
+static json_t *lower_translate_v3(Lower *l, const Spec *spec) {
+  const Translate *t = &spec->translate;
+  json_t *body = json_object();
+  json_object_set_new(body, "video",
+                      asset_input(l, &t->video_url, NULL, "/video"));
+  json_t *langs = json_array();
+  json_array_append_new(langs, json_string(t->output_language.s));
+  json_object_set_new(body, "output_languages", langs);
+  set_str(body, "title", &spec->title);
+  set_bool(body, "translate_audio_only", &t->audio_only);
+  set_num(body, "speaker_num", &t->speakers);
+  set_str(body, "mode", &t->mode);
+  set_callback(body, spec);
+  return body;
+}
+
+static Request lower_v3(Lower *l, const Spec *spec) {
+  Request r = {"POST", NULL, NULL, NULL};
+  switch (spec->kind) {
+  case KIND_VIDEO:
+  case KIND_WEBM:
+    r.path = "/v3/videos";
+    r.body = is_clip(spec) ? lower_clip_v3(l, spec) : lower_studio_v3(l, spec);
+    break;
+  case KIND_AGENT:
+    r.path = "/v3/video-agents";
+    r.body = lower_agent_v3(l, spec);
+    break;
+  case KIND_TEMPLATE:
+    // Same body as v2 but for `test`, which validate.c refuses under v3.
+    r.path = arena_printf(l->ctx->arena, "/v3/templates/%s", spec->tmpl.id.s);
+    r.body = lower_template(spec);
+    set_caption_v3(r.body, spec);
+    break;
+  case KIND_TRANSLATE:
+    r.path = "/v3/video-translations";
+    r.body = lower_translate_v3(l, spec);
+    break;
+  }
+  return r;
+}
+
 Request lower_spec(Ctx *ctx, const Spec *spec) {
   Lower l = {ctx, NULL};
   Request r = {"POST", NULL, NULL, NULL};
+  if (spec->api == API_V3) {
+    r = lower_v3(&l, spec);
+    r.assets = l.assets;
+    return r;
+  }
   switch (spec->kind) {
   case KIND_VIDEO:
     r.path = "/v2/video/generate";

@@ -2,12 +2,14 @@
 // main.c: the command line. Parses options from one sorted table (which
 // also prints --help), then hands each spec to the driver and decides what
 // happens to the artifacts: written to OUT, printed, compared (--check),
-// explained, or only checked.
+// explained, only checked, or handed to the runtime (runtime/hgc_rt.h)
+// for submit, status, wait, download and run.
 //
 // A build is all or nothing: artifacts are kept until every spec and row
 // has compiled, and nothing is written when any had an error. Files are
 // written through a temp name and a rename (emit_write_file).
 #include "hgc.h"
+#include "../runtime/hgc_rt.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -15,7 +17,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-typedef enum { CMD_BUILD, CMD_CHECK, CMD_EXPLAIN, NCMDS } CmdId;
+typedef enum {
+  CMD_BUILD,
+  CMD_CHECK,
+  CMD_EXPLAIN,
+  CMD_RUN,
+  CMD_SUBMIT,
+  CMD_STATUS,
+  CMD_WAIT,
+  CMD_DOWNLOAD,
+  CMD_QUOTA,
+  NCMDS
+} CmdId;
 
 typedef struct {
   const char *name;
@@ -29,26 +42,54 @@ static const Command COMMANDS[NCMDS] = {
     [CMD_CHECK] = {"check", "[options] SPEC...", "validate specs only"},
     [CMD_EXPLAIN] = {"explain", "[options] SPEC...",
                      "per scene: words, pauses and estimated seconds"},
+    [CMD_RUN] = {"run", "[options] ARTIFACT|SPEC...",
+                 "submit, wait for and download videos"},
+    [CMD_SUBMIT] = {"submit", "[options] ARTIFACT|SPEC...",
+                    "upload assets and send the generate requests"},
+    [CMD_STATUS] = {"status", "[options] ID|ARTIFACT|SPEC...",
+                    "ask once how each video is doing"},
+    [CMD_WAIT] = {"wait", "[options] ID|ARTIFACT|SPEC...",
+                  "wait until the videos are rendered"},
+    [CMD_DOWNLOAD] = {"download", "[options] ID|ARTIFACT|SPEC...",
+                      "download rendered videos (waiting if needed)"},
+    [CMD_QUOTA] = {"quota", "[options]", "print the remaining API quota"},
 };
 
 typedef enum {
+  OPT_API,
+  OPT_API_KEY_FILE,
   OPT_BODY,
   OPT_CHECK,
   OPT_DEFINE,
   OPT_DIAGNOSTICS,
   OPT_HELP,
+  OPT_JOBS,
   OPT_OUT,
   OPT_PLAN,
+  OPT_POLL,
   OPT_QUIET,
+  OPT_RESUBMIT,
   OPT_ROOT,
   OPT_ROWS,
+  OPT_STATE,
+  OPT_TIMEOUT,
   OPT_VARS,
+  OPT_VERBOSE,
   OPT_VERSION,
   OPT_WERROR,
 } OptId;
 
-#define ALL ((1u << CMD_BUILD) | (1u << CMD_CHECK) | (1u << CMD_EXPLAIN))
-#define BUILD (1u << CMD_BUILD)
+#define BIT(c) (1u << (c))
+#define BUILD BIT(CMD_BUILD)
+// Commands that take specs, and the runtime's commands.
+#define SPECS                                                              \
+  (BIT(CMD_BUILD) | BIT(CMD_CHECK) | BIT(CMD_EXPLAIN) | BIT(CMD_RUN) |     \
+   BIT(CMD_SUBMIT) | BIT(CMD_STATUS) | BIT(CMD_WAIT) | BIT(CMD_DOWNLOAD))
+#define ALL (SPECS | BIT(CMD_QUOTA))
+#define RUNTIME (ALL & ~(BIT(CMD_BUILD) | BIT(CMD_CHECK) | BIT(CMD_EXPLAIN)))
+#define VIDEOS (RUNTIME & ~BIT(CMD_QUOTA))
+// run, submit, wait, download: spec-format.md §7 "Runtime options".
+#define FOLLOW (VIDEOS & ~BIT(CMD_STATUS))
 
 typedef struct {
   const char *name;    // long name, without "--"
@@ -59,41 +100,61 @@ typedef struct {
   const char *help;
 } Option;
 
-// Sorted by long name; --help prints them in this order.
+// Sorted by long name; --help prints them in this order. A name may have
+// one row per set of commands (-o means one thing to build, another to
+// the runtime); the row for the command at hand is the one used.
 static const Option OPTIONS[] = {
+    {"api", 0, "v2|v3", OPT_API, SPECS, "HeyGen API to lower to (wins over api:)"},
+    {"api-key-file", 0, "FILE", OPT_API_KEY_FILE, RUNTIME,
+     "read the key from FILE, not HEYGEN_API_KEY"},
     {"body", 0, NULL, OPT_BODY, BUILD, "write only the request body"},
     {"check", 0, NULL, OPT_CHECK, BUILD,
      "compare with the files in OUT; 7 if stale"},
-    {"define", 'D', "NAME=VALUE", OPT_DEFINE, ALL,
+    {"define", 'D', "NAME=VALUE", OPT_DEFINE, SPECS,
      "set a variable (parsed as a YAML scalar)"},
-    {"diagnostics", 0, "text|json", OPT_DIAGNOSTICS, ALL,
+    {"diagnostics", 0, "text|json", OPT_DIAGNOSTICS, SPECS,
      "diagnostic format (default text)"},
     {"help", 'h', NULL, OPT_HELP, ALL, "show this help"},
+    {"jobs", 0, "N", OPT_JOBS, VIDEOS, "videos in flight at once (default 4)"},
     {"out", 'o', "DIR|-", OPT_OUT, BUILD,
      "output directory (default build/); - for stdout"},
-    {"plan", 0, "PLAN", OPT_PLAN, ALL,
+    {"out", 'o', "DIR", OPT_OUT, FOLLOW, "where videos go (default videos/)"},
+    {"plan", 0, "PLAN", OPT_PLAN, SPECS,
      "free|creator|team|enterprise script limit"},
-    {"quiet", 'q', NULL, OPT_QUIET, ALL, "print no warnings"},
-    {"root", 0, "DIR", OPT_ROOT, ALL,
+    {"poll", 0, "MIN:MAX", OPT_POLL, FOLLOW,
+     "polling interval, growing (default 2s:30s)"},
+    {"quiet", 'q', NULL, OPT_QUIET, SPECS, "print no warnings"},
+    {"resubmit", 0, NULL, OPT_RESUBMIT, FOLLOW,
+     "send unknown or failed requests again"},
+    {"root", 0, "DIR", OPT_ROOT, SPECS,
      "project root (default: git work tree, or cwd)"},
-    {"rows", 0, "FILE", OPT_ROWS, ALL,
+    {"rows", 0, "FILE", OPT_ROWS, SPECS,
      "batch: one artifact per CSV or YAML row"},
-    {"vars", 0, "FILE", OPT_VARS, ALL, "variables from a flat YAML map"},
+    {"state", 0, "FILE", OPT_STATE, VIDEOS,
+     "state file (default .hgc/state.json)"},
+    {"timeout", 0, "DURATION", OPT_TIMEOUT, RUNTIME,
+     "budget of the whole command (default 20m)"},
+    {"vars", 0, "FILE", OPT_VARS, SPECS, "variables from a flat YAML map"},
+    {"verbose", 0, NULL, OPT_VERBOSE, RUNTIME,
+     "one line per HTTP request (never headers)"},
     {"version", 'V', NULL, OPT_VERSION, ALL, "print the version"},
-    {"werror", 0, NULL, OPT_WERROR, ALL, "treat warnings as errors"},
+    {"werror", 0, NULL, OPT_WERROR, SPECS, "treat warnings as errors"},
 };
 #define NOPTIONS ((int)(sizeof OPTIONS / sizeof OPTIONS[0]))
 
 typedef struct {
   CmdId cmd;
-  const char *out_dir; // "-" for stdout
+  const char *out_dir; // "-" for stdout; NULL: the command's default
   bool body_only;
   bool check;
   const char *root;
   CompileOptions compile;
+  RtOptions rt;        // the runtime commands' options
   const char **specs;
   int nspecs;
 } Args;
+
+static bool is_runtime(CmdId cmd) { return (RUNTIME & BIT(cmd)) != 0; }
 
 static void usage(FILE *out, int cmd) {
   if (cmd < 0) {
@@ -119,10 +180,15 @@ static void usage(FILE *out, int cmd) {
              o->arg ? o->arg : "");
     fprintf(out, "  %-30s %s\n", left, o->help);
   }
-  fputs("\nexit status: 0 ok, 1 invalid spec, 2 usage, 7 --check found "
-        "stale output\n"
+  fputs("\nexit status: 0 ok, 1 invalid spec, 2 usage, 3 no or bad API key,\n"
+        "4 timeout, 5 API or network error, 6 a video failed to render,\n"
+        "7 --check found stale output\n"
         "NO_COLOR or a non-terminal stderr turns colour off.\n",
         out);
+  if (cmd < 0 || is_runtime((CmdId)cmd))
+    fputs("The runtime reads HEYGEN_API_KEY, HGC_API_BASE and "
+          "HGC_UPLOAD_BASE.\n",
+          out);
 }
 
 // Reports a usage error the jq way: the message, then where to look.
@@ -133,19 +199,29 @@ static int usage_error(const char *fmt, const char *what) {
   return HGC_EUSAGE;
 }
 
-static const Option *find_long(const char *name, size_t len) {
+// The row named so that applies to cmd, else any row of that name (for
+// the "does not apply" message), else NULL.
+static const Option *find_long(const char *name, size_t len, CmdId cmd) {
+  const Option *any = NULL;
   for (int i = 0; i < NOPTIONS; i++)
     if (strlen(OPTIONS[i].name) == len &&
-        strncmp(OPTIONS[i].name, name, len) == 0)
-      return &OPTIONS[i];
-  return NULL;
+        strncmp(OPTIONS[i].name, name, len) == 0) {
+      if (OPTIONS[i].cmds & BIT(cmd))
+        return &OPTIONS[i];
+      any = any ? any : &OPTIONS[i];
+    }
+  return any;
 }
 
-static const Option *find_short(char c) {
+static const Option *find_short(char c, CmdId cmd) {
+  const Option *any = NULL;
   for (int i = 0; i < NOPTIONS; i++)
-    if (OPTIONS[i].short_name == c)
-      return &OPTIONS[i];
-  return NULL;
+    if (OPTIONS[i].short_name == c) {
+      if (OPTIONS[i].cmds & BIT(cmd))
+        return &OPTIONS[i];
+      any = any ? any : &OPTIONS[i];
+    }
+  return any;
 }
 
 static int plan_chars(const char *plan) {
@@ -163,6 +239,14 @@ static int plan_chars(const char *plan) {
 // Applies one option; returns -1 to go on, or an exit code.
 static int apply_option(Ctx *ctx, Args *a, const Option *o, const char *arg) {
   switch (o->id) {
+  case OPT_API_KEY_FILE:
+    a->rt.api_key_file = arg;
+    break;
+  case OPT_API:
+    if (strcmp(arg, "v2") && strcmp(arg, "v3"))
+      return usage_error("--api takes 'v2' or 'v3', not '%s'", arg);
+    ctx->api = arg;
+    break;
   case OPT_BODY:
     a->body_only = true;
     break;
@@ -181,6 +265,9 @@ static int apply_option(Ctx *ctx, Args *a, const Option *o, const char *arg) {
   case OPT_HELP:
     usage(stdout, (int)a->cmd);
     return HGC_OK;
+  case OPT_JOBS:
+    a->rt.jobs = arg;
+    break;
   case OPT_OUT:
     a->out_dir = arg;
     break;
@@ -189,8 +276,14 @@ static int apply_option(Ctx *ctx, Args *a, const Option *o, const char *arg) {
       return usage_error(
           "--plan takes free, creator, team or enterprise, not '%s'", arg);
     break;
+  case OPT_POLL:
+    a->rt.poll = arg;
+    break;
   case OPT_QUIET:
     ctx->quiet = true;
+    break;
+  case OPT_RESUBMIT:
+    a->rt.resubmit = true;
     break;
   case OPT_ROOT:
     a->root = arg;
@@ -198,8 +291,17 @@ static int apply_option(Ctx *ctx, Args *a, const Option *o, const char *arg) {
   case OPT_ROWS:
     a->compile.rows = arg;
     break;
+  case OPT_STATE:
+    a->rt.state_path = arg;
+    break;
+  case OPT_TIMEOUT:
+    a->rt.timeout = arg;
+    break;
   case OPT_VARS:
     a->compile.vars.vars_file = arg;
+    break;
+  case OPT_VERBOSE:
+    a->rt.verbose = true;
     break;
   case OPT_VERSION:
     printf("hgc %s (spec format %d)\n", HGC_VERSION, HGC_FORMAT);
@@ -232,13 +334,13 @@ static int parse_args(Ctx *ctx, Args *a, int argc, char **argv) {
     if (s[1] == '-') {
       const char *eq = strchr(s + 2, '=');
       size_t len = eq ? (size_t)(eq - s - 2) : strlen(s + 2);
-      if (!(o = find_long(s + 2, len)))
+      if (!(o = find_long(s + 2, len, a->cmd)))
         return usage_error("unknown option '%s'", s);
       if (eq && !o->arg)
         return usage_error("option '--%s' takes no value", o->name);
       arg = eq ? eq + 1 : NULL;
     } else {
-      if (!(o = find_short(s[1])))
+      if (!(o = find_short(s[1], a->cmd)))
         return usage_error("unknown option '%s'", s);
       if (s[2] && !o->arg)
         return usage_error("unknown option '%s'", s);
@@ -259,9 +361,20 @@ static int parse_args(Ctx *ctx, Args *a, int argc, char **argv) {
     if (rc >= 0)
       return rc;
   }
-  if (a->nspecs == 0)
-    return usage_error("'hgc %s' needs at least one SPEC file",
+  if (a->cmd == CMD_QUOTA && a->nspecs > 0)
+    return usage_error("%s", "'hgc quota' takes no arguments");
+  if (a->nspecs == 0 && a->cmd != CMD_QUOTA)
+    return usage_error(a->cmd == CMD_STATUS || a->cmd == CMD_WAIT ||
+                               a->cmd == CMD_DOWNLOAD
+                           ? "'hgc %s' needs at least one ID, ARTIFACT or "
+                             "SPEC"
+                       : is_runtime(a->cmd)
+                           ? "'hgc %s' needs at least one ARTIFACT or SPEC"
+                           : "'hgc %s' needs at least one SPEC file",
                        COMMANDS[a->cmd].name);
+  if (!a->out_dir)
+    a->out_dir = is_runtime(a->cmd) ? "videos" : "build";
+  a->rt.out_dir = a->out_dir;
   if (a->check && a->out_dir && strcmp(a->out_dir, "-") == 0)
     return usage_error("%s", "--check compares files in a directory; it "
                              "cannot be used with -o -");
@@ -488,6 +601,89 @@ static int run(Ctx *ctx, Args *a) {
   return rc;
 }
 
+//
+// The runtime commands
+//
+
+#ifdef HGC_HAVE_RUNTIME
+static const RtCommand RT_COMMANDS[NCMDS] = {
+    [CMD_RUN] = RT_RUN,       [CMD_SUBMIT] = RT_SUBMIT,
+    [CMD_STATUS] = RT_STATUS, [CMD_WAIT] = RT_WAIT,
+    [CMD_DOWNLOAD] = RT_DOWNLOAD, [CMD_QUOTA] = RT_QUOTA,
+};
+
+typedef struct {
+  RtJob *job;
+  int rc; // the first error adding an input
+} Inputs;
+
+static void keep_first(Inputs *in, int rc) {
+  if (in->rc == HGC_OK)
+    in->rc = rc;
+}
+
+static bool add_to_job(Ctx *ctx, const Spec *spec, const Request *req,
+                       const Node *row, int row_no, void *user) {
+  Inputs *in = user;
+  json_t *doc = emit_artifact(spec, req);
+  if (!doc) {
+    error_at(ctx, origin(spec, row), NULL,
+             "artifact '%s' cannot be built (a name or path is not UTF-8)",
+             spec->name);
+    return false;
+  }
+  const char *from = row_no ? arena_printf(ctx->perm, "%s, row %d",
+                                           spec->source, row_no)
+                            : spec->source;
+  int rc = rt_job_add_artifact(in->job, doc, from);
+  keep_first(in, rc);
+  return rc == HGC_OK;
+}
+
+static bool is_spec_path(const char *s) {
+  size_t n = strlen(s);
+  return (n > 5 && strcmp(s + n - 5, ".yaml") == 0) ||
+         (n > 4 && strcmp(s + n - 4, ".yml") == 0);
+}
+
+// Compiles the specs among the arguments (all or nothing, as build does),
+// adds them and the other arguments to a job, and runs it.
+static int run_runtime(Ctx *ctx, Args *a) {
+  if (!(ctx->root = driver_root(ctx, a->root)))
+    return HGC_EUSAGE;
+  a->rt.root = ctx->root;
+  Inputs in = {NULL, HGC_OK};
+  int rc = rt_job_new(RT_COMMANDS[a->cmd], &a->rt, &in.job);
+  if (rc != HGC_OK)
+    return rc;
+  Node *overrides = NULL;
+  for (int i = 0; i < a->nspecs; i++) {
+    if (!is_spec_path(a->specs[i]))
+      keep_first(&in, rt_job_add_arg(in.job, a->specs[i]));
+    else if (overrides ||
+             (overrides = vars_overrides(ctx, &a->compile.vars)))
+      driver_compile(ctx, a->specs[i], &a->compile, overrides, add_to_job,
+                     &in);
+    if (ctx->nerrors)
+      keep_first(&in, HGC_ESPEC);
+  }
+  if (ctx->nerrors && ctx->format == DIAG_TEXT)
+    fprintf(stderr, "hgc: %d error%s\n", ctx->nerrors,
+            ctx->nerrors == 1 ? "" : "s");
+  // All or nothing: one bad input and no video is sent.
+  rc = in.rc == HGC_OK ? rt_job_run(in.job) : in.rc;
+  rt_job_free(in.job);
+  return rc;
+}
+#else
+static int run_runtime(Ctx *ctx, Args *a) {
+  (void)ctx, (void)a;
+  msg_error("this hgc was built without libcurl; the runtime commands are "
+            "unavailable");
+  return HGC_EUSAGE;
+}
+#endif
+
 int main(int argc, char **argv) {
   Ctx ctx;
   ctx_init(&ctx);
@@ -505,7 +701,8 @@ int main(int argc, char **argv) {
     printf("hgc %s (spec format %d)\n", HGC_VERSION, HGC_FORMAT);
     rc = HGC_OK;
   } else {
-    Args a = {.out_dir = "build"};
+    Args a = {0};
+    rt_options_init(&a.rt);
     int cmd = 0;
     while (cmd < NCMDS && strcmp(argv[1], COMMANDS[cmd].name) != 0)
       cmd++;
@@ -517,7 +714,7 @@ int main(int argc, char **argv) {
       a.cmd = (CmdId)cmd;
       rc = parse_args(&ctx, &a, argc - 2, argv + 2);
       if (rc < 0)
-        rc = run(&ctx, &a);
+        rc = is_runtime(a.cmd) ? run_runtime(&ctx, &a) : run(&ctx, &a);
     }
   }
   ctx_free(&ctx);

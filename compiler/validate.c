@@ -28,6 +28,9 @@ typedef struct {
   Ctx *ctx;
   const char *where; // "in scene 2", for messages about keys
   SpecKind kind;     // what the spec lowers to
+  Loc *said;         // positions check_api() reported, so a value from
+  int nsaid;         // `defaults` is reported once, not once per scene
+  int capsaid;
 } V;
 
 static const char *const KIND_NAMES[] = {"video", "agent", "webm", "template",
@@ -309,7 +312,9 @@ static const char *const STYLES[] = {"normal", "closeUp", "circle"};
 static const char *const FITS[] = {"cover", "contain"};
 
 // character = ID | {id, style?: normal|closeUp|circle, scale?: >0,
-//                   offset?: {x, y}}
+//                   offset?: {x, y}, engine?, motion_prompt?,
+//                   expressiveness?, image?: URL, asset?: PATH}
+// (engine and after: v3 only; image and asset: a v3 talking photo)
 static void parse_character(V *v, const Node *n, CharKind kind,
                             const char *key, Character *c) {
   c->kind = kind;
@@ -321,7 +326,11 @@ static void parse_character(V *v, const Node *n, CharKind kind,
   if (!expect_map(v, n, key,
                   arena_printf(v->ctx->arena, "write %s: ID or {id: ID}", key)))
     return;
-  static const char *const keys[] = {"id", "style", "scale", "offset"};
+  static const char *const keys[] = {
+      "id",     "style",          "scale",          "offset", "engine",
+      "motion_prompt", "expressiveness", "image", "asset"};
+  static const char *const engines[] = {"avatar_iv", "avatar_v", "avatar_iii"};
+  static const char *const levels[] = {"high", "medium", "low"};
   for (int i = 0; i < n->npairs; i++) {
     const char *k = n->pairs[i].key->text;
     const Node *val = n->pairs[i].value;
@@ -329,6 +338,17 @@ static void parse_character(V *v, const Node *n, CharKind kind,
       continue;
     if (strcmp(k, "id") == 0)
       get_str(v, val, "id", &c->id);
+    else if (strcmp(k, "engine") == 0)
+      get_enum(v, val, "engine", engines, COUNT(engines), &c->engine);
+    else if (strcmp(k, "motion_prompt") == 0)
+      get_str(v, val, "motion_prompt", &c->motion_prompt);
+    else if (strcmp(k, "expressiveness") == 0)
+      get_enum(v, val, "expressiveness", levels, COUNT(levels),
+               &c->expressiveness);
+    else if (strcmp(k, "image") == 0)
+      get_url(v, val, "image", &c->image_url);
+    else if (strcmp(k, "asset") == 0)
+      c->image = asset_load(v->ctx, val, MEDIA_IMAGE);
     else if (strcmp(k, "style") == 0)
       get_enum(v, val, "style", STYLES, COUNT(STYLES), &c->style);
     else if (strcmp(k, "scale") == 0 && get_num(v, val, "scale", &c->scale) &&
@@ -351,7 +371,8 @@ static void parse_character(V *v, const Node *n, CharKind kind,
   }
 }
 
-// voice = ID | {id, speed?: 0.5-2.0, pitch?: -20..20}
+// voice = ID | {id, speed?: 0.5-2.0, pitch?: -20..20,
+//              volume?: 0-1 (v3), locale?: TEXT (v3)}
 static void parse_voice(V *v, const Node *n, Voice *vo) {
   vo->loc = n->loc;
   if (n->kind == NK_SCALAR) {
@@ -360,7 +381,8 @@ static void parse_voice(V *v, const Node *n, Voice *vo) {
   }
   if (!expect_map(v, n, "voice", "write voice: ID or {id: ID, speed: 1.1}"))
     return;
-  static const char *const keys[] = {"id", "speed", "pitch"};
+  static const char *const keys[] = {"id", "speed", "pitch", "volume",
+                                     "locale"};
   for (int i = 0; i < n->npairs; i++) {
     const char *k = n->pairs[i].key->text;
     const Node *val = n->pairs[i].value;
@@ -368,6 +390,10 @@ static void parse_voice(V *v, const Node *n, Voice *vo) {
       continue;
     if (strcmp(k, "id") == 0)
       get_str(v, val, "id", &vo->id);
+    else if (strcmp(k, "volume") == 0)
+      get_range(v, val, "volume", 0, 1, &vo->volume);
+    else if (strcmp(k, "locale") == 0)
+      get_str(v, val, "locale", &vo->locale);
     else if (strcmp(k, "speed") == 0)
       get_range(v, val, "speed", 0.5, 2.0, &vo->speed);
     else if (strcmp(k, "pitch") == 0)
@@ -542,6 +568,13 @@ static void apply_defaults(Scene *s, const Scene *d, bool has_character,
       s->character.offset_x = d->character.offset_x;
       s->character.offset_y = d->character.offset_y;
     }
+    merge_str(&s->character.engine, &d->character.engine);
+    merge_str(&s->character.motion_prompt, &d->character.motion_prompt);
+    merge_str(&s->character.expressiveness, &d->character.expressiveness);
+    if (!s->character.image && !s->character.image_url.s) {
+      s->character.image = d->character.image;
+      s->character.image_url = d->character.image_url;
+    }
   }
   if (!has_voice)
     s->voice = d->voice;
@@ -549,6 +582,8 @@ static void apply_defaults(Scene *s, const Scene *d, bool has_character,
     merge_str(&s->voice.id, &d->voice.id);
     merge_num(&s->voice.speed, &d->voice.speed);
     merge_num(&s->voice.pitch, &d->voice.pitch);
+    merge_num(&s->voice.volume, &d->voice.volume);
+    merge_str(&s->voice.locale, &d->voice.locale);
   }
   if (!has_speech)
     s->speech = d->speech;
@@ -571,7 +606,8 @@ static void check_scene(V *v, const Scene *s, const Node *n, int reported,
   if (!(reported & SLOT_CHAR) && s->character.kind == CHAR_NONE)
     error_at(v->ctx, n->loc, "add 'avatar: ID' here or under 'defaults'",
              "scene %d has no 'avatar' or 'talking_photo'", no);
-  else if (!(reported & SLOT_CHAR) && !s->character.id.s)
+  else if (!(reported & SLOT_CHAR) && !s->character.id.s &&
+           !s->character.image_url.s && !s->character.image)
     error_at(v->ctx, s->character.loc, "add 'id: ...'",
              "'%s' in scene %d has no 'id'", kind, no);
   if (s->speech.kind == SPEECH_NONE && !(reported & SLOT_SPEECH))
@@ -750,18 +786,25 @@ static void parse_dimension(V *v, const Node *n, Dimension *dim) {
     return;
   }
   if (aspect) {
-    static const char *const names[] = {"16:9", "9:16", "1:1", "4:3", "4:5"};
-    static const char *const qualities[] = {"720p", "1080p"};
+    // 5:4, auto and 4k exist in v3 only: they leave width 0, and
+    // check_api() refuses them under v2.
+    static const char *const names[] = {"16:9", "9:16", "1:1", "4:3",
+                                        "4:5",  "5:4",  "auto"};
+    static const char *const qualities[] = {"720p", "1080p", "4k"};
     Str a = {0};
     Str q = {0};
     bool ok = get_enum(v, aspect, "aspect", names, COUNT(names), &a);
     if (quality)
-      ok = get_enum(v, quality, "quality", qualities, 2, &q) && ok;
+      ok = get_enum(v, quality, "quality", qualities, COUNT(qualities), &q) &&
+           ok;
     if (!ok)
       return;
-    bool hd = !q.s || q.s[0] == '1';
+    dim->aspect = a.s;
+    dim->resolution = q.s ? q.s : "1080p";
+    bool hd = !strcmp(dim->resolution, "1080p");
     for (int i = 0; i < COUNT(ASPECTS); i++)
-      if (!strcmp(a.s, ASPECTS[i].aspect)) {
+      if (!strcmp(a.s, ASPECTS[i].aspect) &&
+          strcmp(dim->resolution, "4k") != 0) {
         dim->width = hd ? ASPECTS[i].w1080 : ASPECTS[i].w720;
         dim->height = hd ? ASPECTS[i].h1080 : ASPECTS[i].h720;
       }
@@ -869,9 +912,10 @@ static void parse_callback(V *v, const Node *n, Spec *spec) {
              "'callback' needs 'url'");
 }
 
-// The format version, the kind and the API. Returns the kind (video when
-// `kind` is missing or wrong: its error is reported here).
-static SpecKind parse_header(V *v, const Node *doc) {
+// The format version, the kind and the API (--api wins over `api:`).
+// Returns the kind (video when `kind` is missing or wrong: its error is
+// reported here).
+static SpecKind parse_header(V *v, const Node *doc, ApiVersion *api_out) {
   const Node *hgc = node_get(doc, "hgc");
   if (!hgc) {
     error_at(v->ctx, (Loc){doc->loc.file, 1, 1},
@@ -890,9 +934,11 @@ static SpecKind parse_header(V *v, const Node *doc) {
     while (strcmp(s.s, KIND_NAMES[k]) != 0)
       k++;
   const Node *api = node_get(doc, "api");
-  if (api && get_enum(v, api, "api", apis, 2, &s) && strcmp(s.s, "v2") != 0)
-    error_at(v->ctx, api->loc, "use api: v2",
-             "api '%s' is not supported in this version", s.s);
+  *api_out = API_V2;
+  if (api && get_enum(v, api, "api", apis, 2, &s))
+    *api_out = strcmp(s.s, "v3") == 0 ? API_V3 : API_V2;
+  if (v->ctx->api)
+    *api_out = strcmp(v->ctx->api, "v3") == 0 ? API_V3 : API_V2;
   return k;
 }
 
@@ -915,13 +961,54 @@ static void top_folder(V *v, const Node *n, Spec *spec) {
   get_str(v, n, "folder", &spec->folder);
 }
 
+// caption = true | false | {style: default} (v3: burned in)
 static void top_caption(V *v, const Node *n, Spec *spec) {
-  get_bool(v, n, "caption", &spec->caption);
+  if (n->kind != NK_MAP) {
+    get_bool(v, n, "caption", &spec->caption);
+    return;
+  }
+  static const char *const keys[] = {"style"};
+  static const char *const styles[] = {"default"};
+  v->where = "in 'caption'";
+  const Node *style = node_get(n, "style");
+  if (check_keys(v, n, keys, 1) && !style)
+    error_at(v->ctx, n->loc, "write caption: true, or {style: default}",
+             "'caption' needs 'style'");
+  else if (style)
+    get_enum(v, style, "style", styles, 1, &spec->caption_style);
+}
+
+static void top_remove_background(V *v, const Node *n, Spec *spec) {
+  get_bool(v, n, "remove_background", &spec->remove_background);
+}
+
+static void top_style_id(V *v, const Node *n, Spec *spec) {
+  get_str(v, n, "style_id", &spec->agent.style_id);
+}
+
+static void top_mode(V *v, const Node *n, Spec *spec) {
+  static const char *const modes[] = {"speed", "precision"};
+  get_enum(v, n, "mode", modes, 2, &spec->translate.mode);
+}
+
+// The v3 aspect_ratio and resolution of a size in pixels, when it is one
+// of the presets both APIs share.
+static void name_canvas(Dimension *dim) {
+  for (int i = 0; i < COUNT(ASPECTS); i++) {
+    const Aspect *a = &ASPECTS[i];
+    if (dim->width == a->w720 && dim->height == a->h720)
+      dim->aspect = a->aspect, dim->resolution = "720p";
+    if (dim->width == a->w1080 && dim->height == a->h1080)
+      dim->aspect = a->aspect, dim->resolution = "1080p";
+  }
 }
 
 static void top_dimension(V *v, const Node *n, Spec *spec) {
-  spec->dimension.given = true;
-  parse_dimension(v, n, &spec->dimension);
+  Dimension *dim = &spec->dimension;
+  *dim = (Dimension){0, 0, NULL, NULL, true, n->loc};
+  parse_dimension(v, n, dim);
+  if (!dim->aspect)
+    name_canvas(dim);
 }
 
 //
@@ -944,7 +1031,13 @@ static void check_webm(V *v, Spec *spec, const Node *scenes) {
   Character *c = &s->character;
   if (c->kind == CHAR_TALKING_PHOTO)
     error_at(v->ctx, c->loc, "use 'avatar: POSE_ID'",
-             "%s takes an avatar pose, not a talking photo", ep);
+             "a webm clip takes an avatar pose, not a talking photo");
+  if (s->speech.kind == SPEECH_SILENCE)
+    error_at(v->ctx, s->speech.loc, "give it a 'script' or an 'audio' URL",
+             "a webm clip cannot be silent");
+  // The rest is what /v1/video.webm lacks; check_api() speaks for v3.
+  if (spec->api == API_V3)
+    return;
   if (c->style.s && strcmp(c->style.s, "circle") == 0)
     error_at(v->ctx, c->style.loc,
              "use 'normal' or 'closeUp', and mask the clip when compositing",
@@ -967,9 +1060,6 @@ static void check_webm(V *v, Spec *spec, const Node *scenes) {
     error_at(v->ctx, s->background.loc,
              "remove 'background': a webm clip is transparent",
              "%s has no 'background'", ep);
-  if (s->speech.kind == SPEECH_SILENCE)
-    error_at(v->ctx, s->speech.loc, "give it a 'script' or an 'audio' URL",
-             "%s cannot render silence", ep);
   if (s->speech.audio)
     error_at(v->ctx, s->speech.audio->loc, "give the audio as a URL",
              "%s takes audio as a URL, not a local asset", ep);
@@ -984,12 +1074,15 @@ static void check_webm(V *v, Spec *spec, const Node *scenes) {
 #define AGENT_MAX_MS 300000
 #define WORDS_PER_MINUTE 150   // speaking pace at speed 1.0
 
+static bool is_blank(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
 static int count_words(const char *s) {
   int n = 0;
   for (bool in = false; *s; s++) {
-    bool space = *s == ' ' || *s == '\t' || *s == '\n' || *s == '\r';
-    n += !space && !in;
-    in = !space;
+    n += !is_blank(*s) && !in;
+    in = !is_blank(*s);
   }
   return n;
 }
@@ -1001,14 +1094,19 @@ static long count_chars(const char *s) {
   return n;
 }
 
-// A raw prompt keeps its line breaks; white space at the end of each line
-// and of the whole is dropped (editors and block scalars leave it).
+// A raw prompt keeps its inner line breaks; blank lines at the start and
+// white space at the end of each line and of the whole are dropped
+// (editors and block scalars leave them).
 static const char *trim_prompt(Ctx *ctx, const char *in) {
   size_t len = strlen(in);
+  size_t start = 0; // the start of the first line with text
+  for (size_t i = 0; i < len && is_blank(in[i]); i++)
+    if (in[i] == '\n')
+      start = i + 1;
   char *out = arena_calloc(ctx->arena, len + 1);
   size_t o = 0;
   size_t keep = 0; // o just past the last non-blank byte
-  for (size_t i = 0; i < len; i++) {
+  for (size_t i = start; i < len; i++) {
     char c = in[i];
     if (c == '\n') {
       o = keep;
@@ -1017,13 +1115,48 @@ static const char *trim_prompt(Ctx *ctx, const char *in) {
       continue;
     }
     out[o++] = c;
-    if (c != ' ' && c != '\t' && c != '\r')
+    if (!is_blank(c))
       keep = o;
   }
   while (keep > 0 && out[keep - 1] == '\n')
     keep--;
   out[keep] = '\0';
   return out;
+}
+
+static bool empty_value(V *v, const Node *n, const char *what, Str *out) {
+  error_at(v->ctx, n->loc, "remove the key, or give it a value",
+           "'%s' must not be empty", what);
+  out->s = NULL;
+  return false;
+}
+
+// The raw prompt and the brief's instruction: text whose line breaks
+// count (trim_prompt). White space alone is no value.
+static bool get_block(V *v, const Node *n, const char *what, Str *out) {
+  if (!get_str(v, n, what, out))
+    return false;
+  out->s = trim_prompt(v->ctx, out->s);
+  return *out->s ? true : empty_value(v, n, what, out);
+}
+
+// A field of a structured brief is one line of the prompt: each run of
+// white space (a block scalar's line breaks too) becomes one space, and
+// the ends are trimmed. White space alone is no value.
+static bool get_line(V *v, const Node *n, const char *what, Str *out) {
+  if (!get_str(v, n, what, out))
+    return false;
+  char *line = arena_calloc(v->ctx->arena, strlen(out->s) + 1);
+  size_t o = 0;
+  for (const char *p = out->s; *p; p++)
+    if (!is_blank(*p))
+      line[o++] = *p;
+    else if (o && line[o - 1] != ' ')
+      line[o++] = ' ';
+  while (o && line[o - 1] == ' ')
+    line[--o] = '\0';
+  out->s = line;
+  return o ? true : empty_value(v, n, what, out);
 }
 
 static bool get_duration(V *v, const Node *n, long *ms) {
@@ -1049,13 +1182,13 @@ static void parse_style(V *v, const Node *n, AgentBrief *b) {
       continue;
     const char *k = key->text;
     if (!strcmp(k, "visual"))
-      get_str(v, val, k, &b->visual);
+      get_line(v, val, k, &b->visual);
     else if (!strcmp(k, "font"))
-      get_str(v, val, k, &b->font);
+      get_line(v, val, k, &b->font);
     else if (!strcmp(k, "vibe"))
-      get_str(v, val, k, &b->vibe);
+      get_line(v, val, k, &b->vibe);
     else if (!strcmp(k, "avatar_placement"))
-      get_str(v, val, k, &b->avatar_placement);
+      get_line(v, val, k, &b->avatar_placement);
     else if (expect_map(v, val, "colors",
                         "write colors: {Navy: \"#0F172A\"}")) {
       b->color_names = arena_calloc(v->ctx->arena,
@@ -1092,13 +1225,13 @@ static void parse_agent_scene(V *v, const Node *n, int no, AgentScene *s) {
     }
     const char *k = key->text;
     if (!strcmp(k, "title"))
-      get_str(v, val, k, &s->title);
+      get_line(v, val, k, &s->title);
     else if (!strcmp(k, "type"))
       get_enum(v, val, k, types, COUNT(types), &s->type);
     else if (!strcmp(k, "visual"))
-      get_str(v, val, k, &s->visual);
+      get_line(v, val, k, &s->visual);
     else if (!strcmp(k, "vo"))
-      get_str(v, val, k, &s->vo);
+      get_line(v, val, k, &s->vo);
     else
       get_duration(v, val, &s->duration_ms);
   }
@@ -1107,14 +1240,46 @@ static void parse_agent_scene(V *v, const Node *n, int no, AgentScene *s) {
              no);
 }
 
+// scenes = [scene, ...] (at least one)
+static void parse_brief_scenes(V *v, const Node *n, AgentBrief *b) {
+  if (n->kind != NK_SEQ) {
+    error_at(v->ctx, n->loc, "start each scene with '- title: ...'",
+             "'scenes' must be a list, not %s", node_kind_name(n));
+    return;
+  }
+  if (n->nitems == 0) {
+    error_at(v->ctx, n->loc, "add at least one scene", "'scenes' is empty");
+    return;
+  }
+  b->scenes =
+      arena_calloc(v->ctx->arena, sizeof(AgentScene) * (size_t)n->nitems);
+  b->nscenes = n->nitems;
+  for (int i = 0; i < n->nitems; i++) {
+    const Node *sn = n->items[i];
+    v->where = arena_printf(v->ctx->arena, "in scene %d", i + 1);
+    if (sn->kind == NK_MAP)
+      parse_agent_scene(v, sn, i + 1, &b->scenes[i]);
+    else
+      error_at(v->ctx, sn->loc,
+               sn->kind == NK_SCALAR && !node_is_null(sn)
+                   ? arena_printf(v->ctx->arena, "write '- title: %s'",
+                                  sn->text)
+                   : "write '- title: ...' and the scene's keys",
+               "scene %d must be a map, not %s", i + 1, node_kind_name(sn));
+  }
+}
+
 // Lint for a structured brief: VO too long for its scene, scenes that do
-// not add up to config.duration, no visual style.
-static void lint_brief(V *v, const Agent *a, const Node *scenes) {
+// not add up to config.duration, no visual style (reported at `style_at`,
+// the style map or the scenes; NULL when the style was not a map).
+static void lint_brief(V *v, const Agent *a, const Node *style_at) {
   const AgentBrief *b = &a->brief;
   long total = 0;
+  bool all_timed = true;
   for (int i = 0; i < b->nscenes; i++) {
     const AgentScene *s = &b->scenes[i];
     total += s->duration_ms;
+    all_timed &= s->duration_ms > 0;
     if (!s->vo.s || !s->duration_ms)
       continue;
     long need = count_words(s->vo.s) * 60000L / WORDS_PER_MINUTE;
@@ -1129,26 +1294,33 @@ static void lint_brief(V *v, const Agent *a, const Node *scenes) {
               i + 1, want, WORDS_PER_MINUTE, have);
     }
   }
+  // Scenes without a duration may fill what the others leave, so then
+  // only going over counts.
+  long off = total - a->duration_ms;
   if (a->duration_ms && total &&
-      labs(total - a->duration_ms) * 10 > a->duration_ms) {
+      (all_timed ? labs(off) : off) * 10 > a->duration_ms) {
     char sum[32];
     char want[32];
     script_format_seconds(total, sum);
     script_format_seconds(a->duration_ms, want);
     warn_at(v->ctx, a->duration_loc,
             "make the scene durations add up to config.duration",
-            "scenes add up to %ss, more than 10%% off config.duration %ss",
+            all_timed ? "scenes add up to %ss, more than 10%% off "
+                        "config.duration %ss"
+                      : "scenes with a duration add up to %ss, more than "
+                        "10%% over config.duration %ss",
             sum, want);
   }
-  if (!b->visual.s)
-    warn_at(v->ctx, scenes ? scenes->loc : a->prompt_loc,
+  if (!b->visual.s && style_at)
+    warn_at(v->ctx, style_at->loc,
             "add style: {visual: \"...\"} so every scene shares one look",
             "no visual style given");
 }
 
 // config = {duration?: 5s-300s, avatar?: ID, orientation?:
 //           portrait|landscape}
-static void parse_config(V *v, const Node *n, Agent *a) {
+static void top_config(V *v, const Node *n, Spec *spec) {
+  Agent *a = &spec->agent;
   if (!expect_map(v, n, "config", "write config: {duration: 60s}"))
     return;
   static const char *const keys[] = {"duration", "avatar", "orientation"};
@@ -1167,7 +1339,8 @@ static void parse_config(V *v, const Node *n, Agent *a) {
       a->duration_loc = val->loc;
       if (a->duration_ms < AGENT_MIN_MS || a->duration_ms > AGENT_MAX_MS) {
         error_at(v->ctx, val->loc, "use a duration from 5s to 300s",
-                 "'duration' must be between 5s and 300s");
+                 "'duration' must be between 5s and 300s, not %s",
+                 val->text);
         a->duration_ms = 0;
       }
     }
@@ -1175,9 +1348,10 @@ static void parse_config(V *v, const Node *n, Agent *a) {
 }
 
 // files = [{asset_id: ID} | {asset: PATH}]
-static void parse_files(V *v, const Node *n, Agent *a) {
+static void top_files(V *v, const Node *n, Spec *spec) {
+  Agent *a = &spec->agent;
   if (n->kind != NK_SEQ) {
-    error_at(v->ctx, n->loc, "write files: [{asset: ./brief.pdf}]",
+    error_at(v->ctx, n->loc, "write files: [{asset: ./brief.png}]",
              "'files' must be a list, not %s", node_kind_name(n));
     return;
   }
@@ -1192,86 +1366,82 @@ static void parse_files(V *v, const Node *n, Agent *a) {
                                         "{asset_id: ID}") ||
         !check_keys(v, f, keys, 2))
       continue;
-    const Node *id = node_get(f, "asset_id");
-    const Node *path = node_get(f, "asset");
+    const Pair *id = node_get_pair(f, "asset_id");
+    const Pair *path = node_get_pair(f, "asset");
     if (id && path)
-      error_at(v->ctx, path->loc, "keep one of them",
-               "a file has both 'asset_id' and 'asset'");
+      error_at(v->ctx, (id > path ? id : path)->key->loc, "keep one of them",
+               "file %d has both 'asset_id' and 'asset'", i + 1);
     else if (!id && !path)
       error_at(v->ctx, f->loc, "write {asset: ./file.png}",
-               "a file needs 'asset' or 'asset_id'");
-    else if (id ? get_str(v, id, "asset_id", &out->asset_id)
-                : (out->asset = asset_load(v->ctx, path, MEDIA_IMAGE |
-                                                             MEDIA_VIDEO |
-                                                             MEDIA_AUDIO)) !=
-                      NULL)
+               "file %d needs 'asset' or 'asset_id'", i + 1);
+    else if (id ? get_str(v, id->value, "asset_id", &out->asset_id)
+                : (out->asset = asset_load(v->ctx, path->value,
+                                           MEDIA_IMAGE | MEDIA_VIDEO |
+                                               MEDIA_AUDIO)) != NULL)
       a->nfiles++;
   }
 }
 
-// agent = prompt: TEXT | {style?, scenes, instruction?}; config?; files?
+// agent = prompt: TEXT | {style?, scenes, instruction?}; config and files
+// are top-level keys of their own (top_config, top_files).
 static void parse_agent(V *v, const Node *doc, Spec *spec) {
   Agent *a = &spec->agent;
   AgentBrief *b = &a->brief;
-  const Node *prompt = node_get(doc, "prompt");
-  const Node *scenes = node_get(doc, "scenes");
-  const Node *style = node_get(doc, "style");
-  const Node *instruction = node_get(doc, "instruction");
-  const Node *n;
-  if ((n = node_get(doc, "config")))
-    parse_config(v, n, a);
-  if ((n = node_get(doc, "files")))
-    parse_files(v, n, a);
-  const Node *brief = scenes ? scenes : style ? style : instruction;
+  const Pair *prompt = node_get_pair(doc, "prompt");
+  const Pair *brief = NULL; // the first key of a structured brief
+  for (int i = 0; i < doc->npairs && !brief; i++)
+    if (!strcmp(doc->pairs[i].key->text, "scenes") ||
+        !strcmp(doc->pairs[i].key->text, "style") ||
+        !strcmp(doc->pairs[i].key->text, "instruction"))
+      brief = &doc->pairs[i];
   if (prompt && brief) {
-    const Pair *p = node_get_pair(doc, scenes      ? "scenes"
-                                       : style     ? "style"
-                                                   : "instruction");
-    error_at(v->ctx, p->key->loc,
+    const Pair *first = prompt < brief ? prompt : brief;
+    const Pair *second = prompt < brief ? brief : prompt;
+    error_at(v->ctx, second->key->loc,
              "write either a raw 'prompt' or a structured brief",
-             "'prompt' and '%s' cannot be used together", p->key->text);
+             "'%s' and '%s' cannot be used together", first->key->text,
+             second->key->text);
     return;
   }
+  int errors = v->ctx->nerrors;
+  const Node *scenes = NULL;
+  const Node *style = NULL;
   if (prompt) {
     Str raw = {0};
-    if (!get_str(v, prompt, "prompt", &raw))
+    if (!get_block(v, prompt->value, "prompt", &raw))
       return;
-    a->prompt = trim_prompt(v->ctx, raw.s);
-    a->prompt_loc = prompt->loc;
-  } else if (!scenes) {
+    a->prompt = raw.s;
+    a->prompt_loc = raw.loc;
+  }
+  // The brief's keys in document order, so errors keep the file's order.
+  for (int i = 0; i < doc->npairs && !prompt; i++) {
+    const char *k = doc->pairs[i].key->text;
+    const Node *val = doc->pairs[i].value;
+    if (!strcmp(k, "style"))
+      parse_style(v, style = val, b);
+    else if (!strcmp(k, "scenes"))
+      parse_brief_scenes(v, scenes = val, b);
+    else if (!strcmp(k, "instruction"))
+      get_block(v, val, "instruction", &b->instruction);
+  }
+  if (!prompt && !scenes) {
     error_at(v->ctx, (Loc){doc->loc.file, 1, 1},
              "add 'prompt: ...', or a brief with 'scenes:'",
              "an agent spec needs 'prompt' or 'scenes'");
     return;
-  } else {
-    if (style)
-      parse_style(v, style, b);
-    if (instruction)
-      get_str(v, instruction, "instruction", &b->instruction);
-    if (scenes->kind != NK_SEQ || scenes->nitems == 0) {
-      error_at(v->ctx, scenes->loc, "start each scene with '- title: ...'",
-               "'scenes' must be a list of scenes");
-      return;
-    }
-    b->scenes = arena_calloc(v->ctx->arena,
-                             sizeof(AgentScene) * (size_t)scenes->nitems);
-    for (int i = 0; i < scenes->nitems; i++) {
-      v->where = arena_printf(v->ctx->arena, "in scene %d", i + 1);
-      if (expect_map(v, scenes->items[i], "scene",
-                     "write '- title: ...' and the scene's keys"))
-        parse_agent_scene(v, scenes->items[i], i + 1, &b->scenes[i]);
-    }
-    b->nscenes = scenes->nitems;
+  }
+  if (!prompt) {
+    lint_brief(v, a, !style ? scenes : style->kind == NK_MAP ? style : NULL);
+    if (v->ctx->nerrors > errors)
+      return; // no prompt is made from a brief with errors
     a->prompt = prompt_render(v->ctx, b);
     a->prompt_loc = scenes->loc;
-    lint_brief(v, a, scenes);
   }
   long chars = count_chars(a->prompt);
-  if (!*a->prompt)
-    error_at(v->ctx, a->prompt_loc, "write what the video should be about",
-             "the prompt is empty");
-  else if (chars > AGENT_MAX_PROMPT)
-    error_at(v->ctx, a->prompt_loc, "shorten the scenes or the prompt",
+  if (chars > AGENT_MAX_PROMPT)
+    error_at(v->ctx, a->prompt_loc,
+             prompt ? "shorten the prompt"
+                    : "shorten the brief: its layout is part of the prompt",
              "the prompt is %ld characters (limit is %d)", chars,
              AGENT_MAX_PROMPT);
 }
@@ -1296,34 +1466,35 @@ static bool get_path_id(V *v, const Node *n, const char *what, Str *out) {
   return true;
 }
 
-// template = {template: ID, variables: {NAME: scalar}}; values are sent
-// as text, exactly as written.
-static void parse_template(V *v, const Node *doc, Spec *spec) {
+// template = ID (it becomes part of the request's path)
+static void top_template(V *v, const Node *n, Spec *spec) {
+  get_path_id(v, n, "template", &spec->tmpl.id);
+}
+
+// variables = {NAME: text | number | true | false}; each value is sent as
+// text, exactly as written (1.50 stays "1.50").
+static void top_variables(V *v, const Node *n, Spec *spec) {
   Template *t = &spec->tmpl;
-  const Node *id = node_get(doc, "template");
-  const Node *vars = node_get(doc, "variables");
-  if (!id)
-    error_at(v->ctx, (Loc){doc->loc.file, 1, 1}, "add 'template: ID'",
-             "a template spec needs 'template'");
-  else
-    get_path_id(v, id, "template", &t->id);
-  if (!vars) {
-    error_at(v->ctx, (Loc){doc->loc.file, 1, 1},
-             "add 'variables:' with the template's variables",
-             "a template spec needs 'variables'");
+  if (!expect_map(v, n, "variables", "write variables: {name: value}"))
     return;
-  }
-  if (!expect_map(v, vars, "variables", "write variables: {name: value}"))
-    return;
-  t->names = arena_calloc(v->ctx->arena,
-                          sizeof(Str) * (size_t)(vars->npairs + 1));
-  t->values = arena_calloc(v->ctx->arena,
-                           sizeof(Str) * (size_t)(vars->npairs + 1));
-  for (int i = 0; i < vars->npairs; i++) {
-    const Node *key = vars->pairs[i].key;
-    const Node *val = vars->pairs[i].value;
+  t->names =
+      arena_calloc(v->ctx->arena, sizeof(Str) * (size_t)(n->npairs + 1));
+  t->values =
+      arena_calloc(v->ctx->arena, sizeof(Str) * (size_t)(n->npairs + 1));
+  for (int i = 0; i < n->npairs; i++) {
+    const Node *key = n->pairs[i].key;
+    const Node *val = n->pairs[i].value;
     Str *out = &t->values[t->nvars];
-    if (val->kind == NK_SCALAR && node_type(val) == ST_BOOL)
+    if (val->kind != NK_SCALAR || node_type(val) == ST_NULL) {
+      error_at(v->ctx, val->loc,
+               val->kind == NK_SCALAR
+                   ? "give it a value, or remove it"
+                   : "the template takes one text per variable: quote it",
+               "variable '%s' must be text, a number or a boolean, not %s",
+               key->text, node_kind_name(val));
+      continue;
+    }
+    if (node_type(val) == ST_BOOL)
       *out = (Str){val->text, val->loc}; // true -> "true": text, as written
     else if (!get_str(v, val, key->text, out))
       continue;
@@ -1331,41 +1502,228 @@ static void parse_template(V *v, const Node *doc, Spec *spec) {
   }
 }
 
+// A template spec needs both of its keys.
+static void parse_template(V *v, const Node *doc, Spec *spec) {
+  (void)spec;
+  if (!node_get(doc, "template"))
+    error_at(v->ctx, (Loc){doc->loc.file, 1, 1}, "add 'template: ID'",
+             "a template spec needs 'template'");
+  if (!node_get(doc, "variables"))
+    error_at(v->ctx, (Loc){doc->loc.file, 1, 1},
+             "add 'variables:' with the template's variables",
+             "a template spec needs 'variables'");
+}
+
+// video = URL, or video_id = ID (one of them: parse_translate)
+static void top_video(V *v, const Node *n, Spec *spec) {
+  get_url(v, n, "video", &spec->translate.video_url);
+}
+
+static void top_video_id(V *v, const Node *n, Spec *spec) {
+  get_str(v, n, "video_id", &spec->translate.video_id);
+}
+
+static void top_output_language(V *v, const Node *n, Spec *spec) {
+  get_str(v, n, "output_language", &spec->translate.output_language);
+}
+
+static void top_audio_only(V *v, const Node *n, Spec *spec) {
+  get_bool(v, n, "translate_audio_only", &spec->translate.audio_only);
+}
+
+// speaker_num = a whole number from 1 to 100
+static void top_speaker_num(V *v, const Node *n, Spec *spec) {
+  Num *s = &spec->translate.speakers;
+  if (get_num(v, n, "speaker_num", s) &&
+      (!s->is_int || s->i < 1 || s->i > 100)) {
+    error_at(v->ctx, n->loc, "count the people who speak, e.g. 2",
+             "'speaker_num' must be a whole number from 1 to 100, not %s",
+             n->text);
+    s->set = false;
+  }
+}
+
 // translate = {video: URL | video_id: ID, output_language, title?,
-//              translate_audio_only?, speaker_num?: integer >= 1}
+//              translate_audio_only?, speaker_num?}: what the top-level
+// keys cannot tell one by one.
 static void parse_translate(V *v, const Node *doc, Spec *spec) {
-  Translate *t = &spec->translate;
-  const Node *url = node_get(doc, "video");
-  const Node *id = node_get(doc, "video_id");
-  const Node *lang = node_get(doc, "output_language");
-  const Node *n;
+  (void)spec;
+  const Pair *url = node_get_pair(doc, "video");
+  const Pair *id = node_get_pair(doc, "video_id");
   if (url && id)
-    error_at(v->ctx, node_get_pair(doc, "video_id")->key->loc,
+    error_at(v->ctx, (url > id ? url : id)->key->loc,
              "keep either 'video' or 'video_id'",
              "'video' and 'video_id' cannot be used together");
-  else if (url)
-    get_url(v, url, "video", &t->video_url);
-  else if (id)
-    get_str(v, id, "video_id", &t->video_id);
-  else
+  else if (!url && !id)
     error_at(v->ctx, (Loc){doc->loc.file, 1, 1},
              "add 'video: URL' or 'video_id: ID'",
              "a translate spec needs 'video' or 'video_id'");
-  if (lang)
-    get_str(v, lang, "output_language", &t->output_language);
-  else
+  if (!node_get(doc, "output_language"))
     error_at(v->ctx, (Loc){doc->loc.file, 1, 1},
              "add 'output_language:', e.g. es-ES",
              "a translate spec needs 'output_language'");
-  if ((n = node_get(doc, "translate_audio_only")))
-    get_bool(v, n, "translate_audio_only", &t->audio_only);
-  if ((n = node_get(doc, "speaker_num")) &&
-      get_num(v, n, "speaker_num", &t->speakers) &&
-      (!t->speakers.is_int || t->speakers.i < 1 || t->speakers.i > 100)) {
-    error_at(v->ctx, n->loc, "count the people who speak, e.g. 2",
-             "'speaker_num' must be a whole number from 1 to 100");
-    t->speakers.set = false;
+}
+
+//
+// v2 or v3 (issue 6): what the chosen API cannot express is an error at
+// the value that asks for it, never dropped, clamped or rounded.
+//
+
+// True when loc was reported before; remembers it otherwise.
+static bool said_before(V *v, Loc loc) {
+  for (int i = 0; i < v->nsaid; i++)
+    if (v->said[i].file == loc.file && v->said[i].line == loc.line &&
+        v->said[i].col == loc.col)
+      return true;
+  if (v->nsaid == v->capsaid) {
+    v->capsaid = v->capsaid ? 2 * v->capsaid : 16;
+    Loc *grown = arena_calloc(v->ctx->arena, sizeof(Loc) * (size_t)v->capsaid);
+    if (v->nsaid)
+      memcpy(grown, v->said, sizeof(Loc) * (size_t)v->nsaid);
+    v->said = grown;
   }
+  v->said[v->nsaid++] = loc;
+  return false;
+}
+
+// Reports a v2-only feature used under v3.
+static void v2_only(V *v, Loc loc, const char *hint, const char *what,
+                    const char *why) {
+  if (said_before(v, loc))
+    return;
+  error_at(v->ctx, loc, hint ? hint : "remove it, or build with --api v2",
+           "%s is not available in v3%s%s", what, why ? ": " : "",
+           why ? why : "");
+}
+
+// Reports a v3-only feature used under v2.
+static void v3_only(V *v, Loc loc, const char *what) {
+  if (said_before(v, loc))
+    return;
+  error_at(v->ctx, loc,
+           arena_printf(v->ctx->arena,
+                        "set 'api: v3' (or --api v3), or remove %s", what),
+           "%s needs api: v3", what);
+}
+
+static void check_scene_v2(V *v, const Scene *s) {
+  const Character *c = &s->character;
+  if (c->engine.s)
+    v3_only(v, c->engine.loc, "'engine'");
+  if (c->motion_prompt.s)
+    v3_only(v, c->motion_prompt.loc, "'motion_prompt'");
+  if (c->expressiveness.s)
+    v3_only(v, c->expressiveness.loc, "'expressiveness'");
+  if (c->image_url.s || c->image)
+    v3_only(v, c->image ? c->image->loc : c->image_url.loc,
+            "a talking photo given as an image");
+  if (s->voice.volume.set)
+    v3_only(v, s->voice.volume.loc, "voice 'volume'");
+  if (s->voice.locale.s)
+    v3_only(v, s->voice.locale.loc, "voice 'locale'");
+}
+
+// The scene checks under v3. `studio`: the video has several scenes (or a
+// silent one), which v3 renders as a studio video.
+static void check_scene_v3(V *v, const Scene *s, bool studio) {
+  const Character *c = &s->character;
+  // A style hgc filled in (webm's normal) has no position: not the user's.
+  if (c->style.s && c->style.loc.file)
+    v2_only(v, c->style.loc, NULL, "avatar 'style'",
+            "the server lays out the avatar");
+  if (c->scale.set)
+    v2_only(v, c->scale.loc, NULL, "avatar 'scale'",
+            "the server lays out the avatar");
+  if (c->offset_x.set)
+    v2_only(v, c->offset_x.loc, NULL, "avatar 'offset'",
+            "the server lays out the avatar");
+  Loc image = c->image ? c->image->loc : c->image_url.loc;
+  if (c->kind == CHAR_AVATAR && (c->image_url.s || c->image) &&
+      !said_before(v, image))
+    error_at(v->ctx, image, "use 'talking_photo: {image: URL}' for a photo",
+             "an avatar is an id; only a talking photo can be an image");
+  if (c->engine.s && (c->image_url.s || c->image) &&
+      !said_before(v, c->engine.loc))
+    error_at(v->ctx, c->engine.loc, "remove 'engine'",
+             "a talking photo given as an image has no 'engine'");
+  if (s->voice.speed.set && s->voice.speed.d > 1.5)
+    v2_only(v, s->voice.speed.loc, "use a speed from 0.5 to 1.5",
+            "a voice 'speed' above 1.5", NULL);
+  const Background *bg = &s->background;
+  if (bg->kind == BG_VIDEO)
+    v2_only(v, bg->loc, "use an image or a colour background, or --api v2",
+            "a video background", NULL);
+  else if (bg->fit.s)
+    v2_only(v, bg->fit.loc, NULL, "background 'fit'",
+            "v3's fit places the avatar, not the background");
+  if (s->speech.kind == SPEECH_SILENCE) {
+    if (bg->kind != BG_IMAGE && !said_before(v, s->speech.loc))
+      error_at(v->ctx, s->speech.loc,
+               "give the scene an image background, or --api v2",
+               "a silent scene needs an image background in v3 (it is "
+               "shown for the duration)");
+  } else if (studio && bg->kind == BG_IMAGE) {
+    v2_only(v, bg->loc, "use a colour, or --api v2",
+            "an image background in a video of several scenes",
+            "studio scenes take colours only");
+  }
+}
+
+static void check_api(V *v, Spec *spec) {
+  bool v3 = spec->api == API_V3;
+  bool scenes = spec->kind == KIND_VIDEO || spec->kind == KIND_WEBM;
+  for (int i = 0; scenes && i < spec->nscenes; i++) {
+    bool studio = spec->kind == KIND_VIDEO &&
+                  (spec->nscenes > 1 ||
+                   spec->scenes[i].speech.kind == SPEECH_SILENCE);
+    if (v3)
+      check_scene_v3(v, &spec->scenes[i], studio);
+    else
+      check_scene_v2(v, &spec->scenes[i]);
+  }
+  const Dimension *dim = &spec->dimension;
+  if (!v3) {
+    if (scenes && dim->given && !dim->width)
+      v3_only(v, dim->loc,
+              strcmp(dim->resolution, "4k") == 0
+                  ? "resolution '4k'"
+                  : arena_printf(v->ctx->arena, "aspect '%s'", dim->aspect));
+    if (spec->remove_background.set)
+      v3_only(v, spec->remove_background.loc, "'remove_background'");
+    if (spec->caption_style.s)
+      v3_only(v, spec->caption_style.loc, "a caption 'style'");
+    if (spec->agent.style_id.s)
+      v3_only(v, spec->agent.style_id.loc, "'style_id'");
+    if (spec->translate.mode.s)
+      v3_only(v, spec->translate.mode.loc, "'mode'");
+    return;
+  }
+  if (scenes && (!dim->aspect || !strcmp(dim->aspect, "4:3")))
+    v2_only(v, dim->loc,
+            "use a preset: 16:9, 9:16, 1:1, 4:5 or 5:4 at 720p, 1080p or "
+            "4k",
+            arena_printf(v->ctx->arena, "dimension %dx%d", dim->width,
+                         dim->height),
+            "v3 takes an aspect ratio and a resolution");
+  if (spec->test.set && spec->test.v)
+    v2_only(v, spec->test.loc, "remove 'test', or build with --api v2",
+            "test mode", NULL);
+  spec->test.set = false; // test: false is what v3 does anyway
+  if (spec->folder.s)
+    v2_only(v, spec->folder.loc, NULL, "'folder'", NULL);
+  if (spec->kind == KIND_WEBM && spec->nscenes == 1 &&
+      spec->scenes[0].background.kind != BG_NONE)
+    error_at(v->ctx, spec->scenes[0].background.loc,
+             "remove 'background': a webm clip is transparent",
+             "a webm clip has no background");
+  if (spec->agent.duration_ms)
+    v2_only(v, spec->agent.duration_loc,
+            "remove config.duration; give each scene a duration instead",
+            "'config.duration'", "durations go in the prompt text");
+  if (spec->translate.video_id.s)
+    v2_only(v, spec->translate.video_id.loc,
+            "give the video's URL as 'video:', or build with --api v2",
+            "'video_id'", "v3 translates a URL or an uploaded asset");
 }
 
 // Which kinds take a top-level key, as bits by SpecKind.
@@ -1374,7 +1732,8 @@ static void parse_translate(V *v, const Node *doc, Spec *spec) {
 #define K_SCENES (K(KIND_VIDEO) | K(KIND_WEBM))
 
 // The top-level keys, in the order the format documents them. A NULL
-// handler means another stage, or the kind's own parser, reads the key.
+// handler means another stage, or the kind's own parser (after all the
+// keys), reads the key.
 static const struct {
   const char *key;
   unsigned kinds;
@@ -1400,15 +1759,18 @@ static const struct {
     {"prompt", K(KIND_AGENT), NULL},
     {"style", K(KIND_AGENT), NULL},
     {"instruction", K(KIND_AGENT), NULL},
-    {"config", K(KIND_AGENT), NULL},
-    {"files", K(KIND_AGENT), NULL},
-    {"template", K(KIND_TEMPLATE), NULL},
-    {"variables", K(KIND_TEMPLATE), NULL},
-    {"video", K(KIND_TRANSLATE), NULL},
-    {"video_id", K(KIND_TRANSLATE), NULL},
-    {"output_language", K(KIND_TRANSLATE), NULL},
-    {"translate_audio_only", K(KIND_TRANSLATE), NULL},
-    {"speaker_num", K(KIND_TRANSLATE), NULL},
+    {"config", K(KIND_AGENT), top_config},
+    {"files", K(KIND_AGENT), top_files},
+    {"template", K(KIND_TEMPLATE), top_template},
+    {"variables", K(KIND_TEMPLATE), top_variables},
+    {"video", K(KIND_TRANSLATE), top_video},
+    {"video_id", K(KIND_TRANSLATE), top_video_id},
+    {"output_language", K(KIND_TRANSLATE), top_output_language},
+    {"translate_audio_only", K(KIND_TRANSLATE), top_audio_only},
+    {"speaker_num", K(KIND_TRANSLATE), top_speaker_num},
+    {"remove_background", K_SCENES, top_remove_background},
+    {"style_id", K(KIND_AGENT), top_style_id},
+    {"mode", K(KIND_TRANSLATE), top_mode},
 };
 
 // Reports a top-level key the kind does not take: unknown everywhere (with
@@ -1434,7 +1796,7 @@ static void top_key_error(V *v, const Node *key, int k) {
 
 Spec *validate_spec(Ctx *ctx, const Node *doc, const char *path) {
   int errors = ctx->nerrors;
-  V v = {ctx, "at the top level", KIND_VIDEO};
+  V v = {ctx, "at the top level", KIND_VIDEO, NULL, 0, 0};
   if (doc->kind != NK_MAP) {
     error_at(ctx, doc->loc, "a spec starts with 'hgc: 1'",
              "the top level of a spec must be a map, not %s",
@@ -1445,11 +1807,13 @@ Spec *validate_spec(Ctx *ctx, const Node *doc, const char *path) {
   spec->api = API_V2;
   spec->loc = doc->loc;
   spec->source = source_path(ctx, doc, path);
-  spec->kind = v.kind = parse_header(&v, doc);
+  spec->kind = v.kind = parse_header(&v, doc, &spec->api);
   // Defaults are written out: reviewers see what will be rendered.
   spec->dimension = spec->kind == KIND_WEBM
-                        ? (Dimension){1280, 720, false, doc->loc}
-                        : (Dimension){1920, 1080, false, doc->loc};
+                        ? (Dimension){1280, 720, "16:9", "720p", false,
+                                      doc->loc}
+                        : (Dimension){1920, 1080, "16:9", "1080p", false,
+                                      doc->loc};
   parse_name(&v, doc, path, spec);
   // In document order, so errors come out in the order of the file.
   for (int i = 0; i < doc->npairs; i++) {
@@ -1485,5 +1849,7 @@ Spec *validate_spec(Ctx *ctx, const Node *doc, const char *path) {
     parse_translate(&v, doc, spec);
     break;
   }
+  if (ctx->nerrors == errors)
+    check_api(&v, spec);
   return ctx->nerrors > errors ? NULL : spec;
 }

@@ -134,5 +134,14 @@ for spec in examples/*.yaml; do
   fi
 done
 
+# The v3 builds in examples/build-v3/, one per spec of the same name.
+for art in examples/build-v3/*.json; do
+  [ -e "$art" ] || continue
+  spec=examples/$(basename "$art" .json).yaml
+  if $WRAP $HGC build --check --api v3 -o examples/build-v3 "$spec" >"$tmp/out" 2>&1; then ok; else
+    not_ok "$spec (v3) is stale: run 'make examples'" "$tmp/out"
+  fi
+done
+
 printf '%d passed, %d failed\n' "$pass" "$fail"
 [ "$fail" -eq 0 ]
