@@ -243,7 +243,17 @@ static void print_source(Ctx *ctx, Loc loc) {
     return;
   size_t line = f->line_starts[loc.line - 1];
   size_t caret = diag_offset(f, loc.line, loc.col);
+  size_t line_end = line;
+  int chars = 0;
+  while (line_end < f->len && f->text[line_end] != '\n' &&
+         f->text[line_end] != '\r' && chars <= DIAG_WINDOW) {
+    line_end += char_step(f->text + line_end, f->len - line_end);
+    chars++;
+  }
   size_t start = caret;
+  // A line that fits is shown whole; a longer one around the caret.
+  if (chars <= DIAG_WINDOW)
+    start = line;
   for (int n = 0; n < DIAG_WINDOW / 2 && start > line; n++)
     start = char_back(f->text, line, start);
   size_t end = start;

@@ -553,4 +553,14 @@ int driver_compile(Ctx *ctx, const char *path, const CompileOptions *opts,
 // cwd, else the cwd. Absolute, resolved; NULL after reporting.
 const char *driver_root(Ctx *ctx, const char *opt_root);
 
+//
+// migrate.c
+//
+// Reports, per spec, what a move to v3 changes and what blocks it, on
+// out; writes nothing. Returns the number of blocked specs; errors of a
+// spec under v2 are reported as usual.
+int migrate_specs(Ctx *ctx, const char *const *specs, int nspecs,
+                  const CompileOptions *opts, const Node *overrides,
+                  FILE *out);
+
 #endif

@@ -21,6 +21,7 @@ typedef enum {
   CMD_BUILD,
   CMD_CHECK,
   CMD_EXPLAIN,
+  CMD_MIGRATE,
   CMD_RUN,
   CMD_SUBMIT,
   CMD_STATUS,
@@ -42,6 +43,9 @@ static const Command COMMANDS[NCMDS] = {
     [CMD_CHECK] = {"check", "[options] SPEC...", "validate specs only"},
     [CMD_EXPLAIN] = {"explain", "[options] SPEC...",
                      "per scene: words, pauses and estimated seconds"},
+    [CMD_MIGRATE] = {"migrate", "--to v3 [options] SPEC...",
+                     "what a move to the v3 API changes, and what blocks "
+                     "it"},
     [CMD_RUN] = {"run", "[options] ARTIFACT|SPEC...",
                  "submit, wait for and download videos"},
     [CMD_SUBMIT] = {"submit", "[options] ARTIFACT|SPEC...",
@@ -73,6 +77,7 @@ typedef enum {
   OPT_ROWS,
   OPT_STATE,
   OPT_TIMEOUT,
+  OPT_TO,
   OPT_VARS,
   OPT_VERBOSE,
   OPT_VERSION,
@@ -83,10 +88,13 @@ typedef enum {
 #define BUILD BIT(CMD_BUILD)
 // Commands that take specs, and the runtime's commands.
 #define SPECS                                                              \
-  (BIT(CMD_BUILD) | BIT(CMD_CHECK) | BIT(CMD_EXPLAIN) | BIT(CMD_RUN) |     \
+  (BIT(CMD_BUILD) | BIT(CMD_CHECK) | BIT(CMD_EXPLAIN) | BIT(CMD_MIGRATE) | \
+   BIT(CMD_RUN) |                                                          \
    BIT(CMD_SUBMIT) | BIT(CMD_STATUS) | BIT(CMD_WAIT) | BIT(CMD_DOWNLOAD))
 #define ALL (SPECS | BIT(CMD_QUOTA))
-#define RUNTIME (ALL & ~(BIT(CMD_BUILD) | BIT(CMD_CHECK) | BIT(CMD_EXPLAIN)))
+#define RUNTIME                                                            \
+  (ALL & ~(BIT(CMD_BUILD) | BIT(CMD_CHECK) | BIT(CMD_EXPLAIN) |             \
+           BIT(CMD_MIGRATE)))
 #define VIDEOS (RUNTIME & ~BIT(CMD_QUOTA))
 // run, submit, wait, download: spec-format.md §7 "Runtime options".
 #define FOLLOW (VIDEOS & ~BIT(CMD_STATUS))
@@ -134,6 +142,7 @@ static const Option OPTIONS[] = {
      "state file (default .hgc/state.json)"},
     {"timeout", 0, "DURATION", OPT_TIMEOUT, RUNTIME,
      "budget of the whole command (default 20m)"},
+    {"to", 0, "v3", OPT_TO, BIT(CMD_MIGRATE), "the API to move to"},
     {"vars", 0, "FILE", OPT_VARS, SPECS, "variables from a flat YAML map"},
     {"verbose", 0, NULL, OPT_VERBOSE, RUNTIME,
      "one line per HTTP request (never headers)"},
@@ -148,6 +157,7 @@ typedef struct {
   bool body_only;
   bool check;
   const char *root;
+  const char *to;      // migrate --to
   CompileOptions compile;
   RtOptions rt;        // the runtime commands' options
   const char **specs;
@@ -249,6 +259,11 @@ static int apply_option(Ctx *ctx, Args *a, const Option *o, const char *arg) {
     break;
   case OPT_BODY:
     a->body_only = true;
+    break;
+  case OPT_TO:
+    if (strcmp(arg, "v3") != 0)
+      return usage_error("--to takes 'v3', not '%s'", arg);
+    a->to = arg;
     break;
   case OPT_CHECK:
     a->check = true;
@@ -361,6 +376,8 @@ static int parse_args(Ctx *ctx, Args *a, int argc, char **argv) {
     if (rc >= 0)
       return rc;
   }
+  if (a->cmd == CMD_MIGRATE && !a->to)
+    return usage_error("%s", "'hgc migrate' needs --to v3");
   if (a->cmd == CMD_QUOTA && a->nspecs > 0)
     return usage_error("%s", "'hgc quota' takes no arguments");
   if (a->nspecs == 0 && a->cmd != CMD_QUOTA)
@@ -579,6 +596,11 @@ static int run(Ctx *ctx, Args *a) {
   Node *overrides = vars_overrides(ctx, &a->compile.vars);
   if (!overrides)
     return HGC_ESPEC;
+  if (a->cmd == CMD_MIGRATE) {
+    int blocked = migrate_specs(ctx, a->specs, a->nspecs, &a->compile,
+                                overrides, stdout);
+    return ctx->nerrors || blocked ? HGC_ESPEC : HGC_OK;
+  }
   Build b = {.args = a, .names = json_object()};
   ArtifactFn fn = a->cmd == CMD_BUILD     ? keep_artifact
                   : a->cmd == CMD_EXPLAIN ? explain_artifact
