@@ -12,7 +12,8 @@
 // (aliases share them), so every merged map and spliced list is new; each
 // path is checked to stay under ctx->root after symlinks; the files being
 // resolved form a stack, which finds cycles and prints their chain; the
-// number of included files and their nesting are capped.
+// number of included files and their nesting are capped. Paths are taken
+// as written: variables are expanded later, on the merged tree.
 #include "hgc.h"
 
 #include <errno.h>
@@ -63,13 +64,46 @@ static bool is_under(const char *path, const char *dir) {
 }
 
 // A canonical path as the user would name it: relative to the cwd when
-// below it, else absolute.
+// below it ("." for the cwd itself), else absolute. Messages then read the
+// same wherever the project is checked out.
 static const char *from_cwd(const char *real) {
   char cwd[PATH_MAX];
   if (!getcwd(cwd, sizeof cwd) || strcmp(cwd, "/") == 0)
     return real;
   size_t n = strlen(cwd);
-  return strncmp(real, cwd, n) == 0 && real[n] == '/' ? real + n + 1 : real;
+  if (strncmp(real, cwd, n) != 0)
+    return real;
+  return real[n] == '/' ? real + n + 1 : real[n] == '\0' ? "." : real;
+}
+
+// The path made absolute and cleaned of "." and ".." by its text alone,
+// without following symlinks: where the user meant it to point.
+static const char *lexical_path(Ctx *ctx, const char *path) {
+  char cwd[PATH_MAX];
+  const char *abs = path;
+  if (path[0] != '/') {
+    if (!getcwd(cwd, sizeof cwd))
+      return path;
+    abs = arena_printf(ctx->arena, "%s/%s", cwd, path);
+  }
+  char *out = arena_calloc(ctx->arena, strlen(abs) + 2);
+  size_t n = 0;
+  for (const char *s = abs; *s;) {
+    size_t len = strcspn(s, "/");
+    if (len == 2 && s[0] == '.' && s[1] == '.') {
+      while (n > 0 && out[--n] != '/')
+        ; // drop the last component
+    } else if (len && !(len == 1 && s[0] == '.')) {
+      out[n++] = '/';
+      memcpy(out + n, s, len);
+      n += len;
+    }
+    s += len + (s[len] == '/');
+  }
+  if (!n)
+    out[n++] = '/';
+  out[n] = '\0';
+  return out;
 }
 
 // Resolves rel against the directory of the file holding `at` and checks
@@ -91,7 +125,15 @@ static const char *resolve_path(Ctx *ctx, const Node *at, const char *rel,
         arena_printf(ctx->arena, "%.*s/%s", (int)(slash - base), base, rel);
   char *canon = real_path(ctx, joined);
   if (!canon) {
-    error_at(ctx, loc, NULL, "cannot read '%s': %s", rel, strerror(errno));
+    int e = errno;
+    size_t dir_len = slash == base ? 1 : (size_t)(slash - base); // "/x.yaml"
+    const char *dir = slash ? arena_strndup(ctx->arena, base, dir_len) : ".";
+    error_at(ctx, loc,
+             e == ENOENT && rel[0] != '/'
+                 ? arena_printf(ctx->arena,
+                                "check the path: it is relative to '%s'", dir)
+                 : NULL,
+             "cannot read '%s': %s", rel, strerror(e));
     return NULL;
   }
   const char *root = real_path(ctx, ctx->root);
@@ -102,8 +144,12 @@ static const char *resolve_path(Ctx *ctx, const Node *at, const char *rel,
              arena_printf(ctx->arena,
                           "keep it under '%s', or pass --root to widen the "
                           "project root",
-                          root),
-             "%s '%s' leaves the project root", noun, rel);
+                          from_cwd(root)),
+             "%s '%s' leaves the project root%s", noun, rel,
+             is_under(lexical_path(ctx, joined), root)
+                 ? arena_printf(ctx->arena, " (a symlink takes it to '%s')",
+                                from_cwd(canon))
+                 : "");
     return NULL;
   }
   if (real)
@@ -218,6 +264,12 @@ static Node *follow(Resolver *r, const Node *at, const Node *hgc, bool splice) {
              "expected a file name to include, found %s",
              at->kind == NK_SCALAR && !node_is_null(at) ? "a name with a NUL"
                                                         : node_kind_name(at));
+    return NULL;
+  }
+  if (strstr(at->text, "${")) {
+    error_at(ctx, at->loc, "write the path out in full",
+             "an include path cannot use variables (includes are read "
+             "before variables are expanded)");
     return NULL;
   }
   const char *real;

@@ -13,7 +13,8 @@
 // remembered; the expansions under way form a stack that finds cycles and
 // prints them. The nesting of references and the bytes substitution adds
 // are capped, so long chains and exponential growth fail fast. Nothing
-// here reads the environment except ${env.NAME}.
+// here reads the environment except ${env.NAME}. `vars:` must be a map of
+// valid names and `env:` a list of names; both are checked first.
 #include "hgc.h"
 
 #include <stdlib.h>
@@ -26,6 +27,8 @@
 
 #define NAME_HINT                                                              \
   "use letters, digits, '_' and '-', starting with a letter or '_'"
+#define ENV_NAME_HINT                                                          \
+  "use letters, digits and '_', starting with a letter or '_'"
 
 typedef enum { MEMO_BUSY, MEMO_DONE, MEMO_FAILED } MemoState;
 
@@ -406,6 +409,16 @@ static bool parse_ref(Expander *ex, const Node *n, size_t i, Ref *r) {
              "invalid variable reference '%s'", r->src);
     return false;
   }
+  // ${x:-${y}} would read as the fallback "${y" and a stray '}'. The
+  // fallback is plain text; say so rather than send "${y}".
+  for (size_t k = 0; k + 1 < r->fallback_len; k++)
+    if (r->fallback[k] == '$' && r->fallback[k + 1] == '{') {
+      error_at(ctx, ref_loc(n, r),
+               "give a plain default, or set a default under 'vars:'",
+               "the fallback of '${%.*s}' cannot use a variable", (int)name_len,
+               body);
+      return false;
+    }
   r->segs = arena_calloc(ctx->arena, sizeof *r->segs * (size_t)r->nsegs);
   const char *s = body;
   for (int k = 0; k < r->nsegs; k++) {
@@ -558,11 +571,11 @@ static Got lookup(Expander *ex, const Node *site, const Ref *r,
     return GOT_ERROR;
   }
   const char *first = r->segs[0];
-  if (strcmp(first, "env") == 0)
-    return find_env(ex, site, r, at, val);
   Got got;
   ex->hops++;
-  if (strcmp(first, "row") == 0) {
+  if (strcmp(first, "env") == 0) {
+    got = find_env(ex, site, r, at, val);
+  } else if (strcmp(first, "row") == 0) {
     if (ex->row) {
       got = descend(ex, r, at, ex->row, true, true, val);
     } else if (r->fallback) {
@@ -756,10 +769,40 @@ static Node *expand_vars_map(Expander *ex, const Node *vars) {
   return ok ? out : NULL;
 }
 
+// `vars:` is a map whose names -D could set too; `env:` lists names of
+// environment variables. A wrong shape is an error, not silently unused.
+static void check_vars_and_env(Ctx *ctx, const Node *vars, const Node *env) {
+  if (!node_is_null(vars) && vars->kind != NK_MAP)
+    error_at(ctx, vars->loc, "write vars: {name: value}",
+             "'vars' must be a map of variables, found %s",
+             node_kind_name(vars));
+  for (int i = 0; vars && i < vars->npairs; i++)
+    check_name(ctx, vars->pairs[i].key->loc, "", vars->pairs[i].key->text);
+  if (!node_is_null(env) && env->kind != NK_SEQ)
+    error_at(ctx, env->loc, "write env: [NAME, ...]",
+             "'env' must be a list of environment variable names, found %s",
+             node_kind_name(env));
+  for (int i = 0; env && i < env->nitems; i++) {
+    const Node *n = env->items[i];
+    bool ok = n->kind == NK_SCALAR && node_type(n) == ST_STRING &&
+              strlen(n->text) == n->len && is_var_name(n->text);
+    for (size_t k = 0; ok && k < n->len; k++)
+      ok = n->text[k] != '-';
+    if (!ok)
+      error_at(ctx, n->loc, ENV_NAME_HINT,
+               "expected an environment variable name, found %s",
+               n->kind == NK_SCALAR ? arena_printf(ctx->arena, "'%s'", n->text)
+                                    : node_kind_name(n));
+  }
+}
+
 Node *vars_expand(Ctx *ctx, const Node *doc, const Node *overrides,
                   const Node *row) {
   int errors = ctx->nerrors;
   const Node *vars = node_get(doc, "vars");
+  check_vars_and_env(ctx, vars, node_get(doc, "env"));
+  if (ctx->nerrors > errors)
+    return NULL;
   Expander ex = {
       .ctx = ctx,
       .vars = vars && vars->kind == NK_MAP ? vars : NULL,

@@ -165,7 +165,7 @@ check env-listed-value grep -q '"value": "#ABCDEF"' "$tmp/out"
 check env-listed-number grep -q '"speed": 1.5,' "$tmp/out"
 check env-unset-fallback grep -q '"title": "Built for everyone"' "$tmp/out"
 cp "$tmp/out" "$tmp/env-1.json"
-check env-nothing-else expect_exit 0 env -i HGC_T_COLOUR='#abcdef' HGC_T_SPEED=1.5 NO_COLOR=1 TZ=Pacific/Chatham LC_ALL=C.UTF-8 LANG=de_DE.UTF-8 HOME=/nowhere USER=someone HGC_T_OTHER=x "$HGC" build -o - env/env.yaml
+check env-nothing-else expect_exit 0 env -i PATH="$PATH" HGC_T_COLOUR='#abcdef' HGC_T_SPEED=1.5 NO_COLOR=1 TZ=Pacific/Chatham LC_ALL=C.UTF-8 LANG=de_DE.UTF-8 HOME=/nowhere USER=someone HGC_T_OTHER=x "$HGC" build -o - env/env.yaml
 check env-nothing-else-same cmp "$tmp/env-1.json" "$tmp/out"
 check env-unset expect_exit 1 "$HGC" build -o - env/unset.yaml
 check env-unset-message grep -q "env/unset.yaml:3:8: error: environment variable 'HGC_T_UNSET' is not set" "$tmp/err"
