@@ -554,6 +554,14 @@ int driver_compile(Ctx *ctx, const char *path, const CompileOptions *opts,
 const char *driver_root(Ctx *ctx, const char *opt_root);
 
 //
+// explain.c
+//
+// Prints `hgc explain` for one artifact: its request line, then per scene
+// the speech, words, pauses and estimated seconds, and a total.
+void explain_print(FILE *out, const Spec *spec, const Request *req,
+                   int row_no);
+
+//
 // migrate.c
 //
 // Reports, per spec, what a move to v3 changes and what blocks it, on

@@ -408,49 +408,73 @@ typedef struct {
   size_t len;
 } Output;
 
+// Where an artifact came from: its spec, or its batch row.
+typedef struct {
+  Loc loc;
+  int row; // 0 outside a batch
+} Origin;
+
 typedef struct {
   const Args *args;
-  Output *outs;
+  Output *outs;     // build: the artifacts, written when all compiled
   int nouts;
   int cap;
-  json_t *names; // artifact name -> index in outs, to find duplicates
-  Loc *locs;     // where each artifact came from (its spec or row)
+  json_t *names;    // artifact name -> index in origins
+  Origin *origins;
+  int norigins;
+  int capOrigins;
 } Build;
 
-static Loc origin(const Spec *spec, const Node *row) {
-  return row ? row->loc : spec->loc;
+static void *grow(void *p, int *cap, int n, size_t size) {
+  if (n < *cap)
+    return p;
+  *cap = *cap ? 2 * *cap : 16;
+  p = realloc(p, size * (size_t)*cap);
+  if (!p) {
+    msg_error("out of memory");
+    abort();
+  }
+  return p;
+}
+
+// Every command refuses two artifacts of one name, so `check` fails
+// where `build` would.
+static bool claim_name(Ctx *ctx, Build *b, const Spec *spec, const Node *row,
+                       int row_no) {
+  Origin here = {row ? row->loc : spec->loc, row_no};
+  json_t *dup = json_object_get(b->names, spec->name);
+  if (dup) {
+    Origin first = b->origins[json_integer_value(dup)];
+    error_at(ctx, here.loc,
+             row ? "make 'name:' differ per row, e.g. name: video-${row.id}"
+                 : "give one of the specs another 'name:'",
+             "duplicate artifact name '%s'", spec->name);
+    if (first.row)
+      note_at(ctx, first.loc, "'%s' was first produced by row %d",
+              spec->name, first.row);
+    else
+      note_at(ctx, first.loc, "'%s' was first produced here", spec->name);
+    return false;
+  }
+  b->origins = grow(b->origins, &b->capOrigins, b->norigins, sizeof(Origin));
+  json_object_set_new(b->names, spec->name, json_integer(b->norigins));
+  b->origins[b->norigins++] = here;
+  return true;
 }
 
 static bool keep_artifact(Ctx *ctx, const Spec *spec, const Request *req,
                           const Node *row, int row_no, void *user) {
   Build *b = user;
-  (void)row_no;
-  json_t *dup = json_object_get(b->names, spec->name);
-  if (dup) {
-    Loc first = b->locs[json_integer_value(dup)];
-    error_at(ctx, origin(spec, row),
-             row ? "make 'name:' differ per row, e.g. name: video-${row.id}"
-                 : "give one of the specs another 'name:'",
-             "duplicate artifact name '%s'", spec->name);
-    note_at(ctx, first, "'%s' was first produced here", spec->name);
+  if (!claim_name(ctx, b, spec, row, row_no))
     return false;
-  }
-  if (b->nouts == b->cap) {
-    b->cap = b->cap ? 2 * b->cap : 16;
-    b->outs = realloc(b->outs, sizeof(Output) * (size_t)b->cap);
-    b->locs = realloc(b->locs, sizeof(Loc) * (size_t)b->cap);
-    if (!b->outs || !b->locs) {
-      msg_error("out of memory");
-      abort();
-    }
-  }
+  b->outs = grow(b->outs, &b->cap, b->nouts, sizeof(Output));
   json_t *doc = b->args->body_only ? json_incref(req->body)
                                    : emit_artifact(spec, req);
   Output *o = &b->outs[b->nouts];
   o->text = doc ? emit_json(doc, &o->len) : NULL;
   json_decref(doc);
   if (!o->text) {
-    error_at(ctx, origin(spec, row), "make the spec smaller",
+    error_at(ctx, row ? row->loc : spec->loc, "make the spec smaller",
              "artifact '%s' cannot be written (too large, or not UTF-8)",
              spec->name);
     return false;
@@ -459,8 +483,6 @@ static bool keep_artifact(Ctx *ctx, const Spec *spec, const Request *req,
     msg_error("out of memory");
     abort();
   }
-  b->locs[b->nouts] = origin(spec, row);
-  json_object_set_new(b->names, spec->name, json_integer(b->nouts));
   b->nouts++;
   return true;
 }
@@ -535,59 +557,16 @@ static int finish_build(const Build *b) {
 
 static bool explain_artifact(Ctx *ctx, const Spec *spec, const Request *req,
                              const Node *row, int row_no, void *user) {
-  (void)ctx;
-  (void)row;
-  (void)user;
-  if (row_no)
-    printf("%s (%s, row %d): %s %s\n", spec->name, spec->source, row_no,
-           req->method, req->path);
-  else
-    printf("%s (%s): %s %s\n", spec->name, spec->source, req->method,
-           req->path);
-  printf("%5s  %-8s %6s %7s %8s\n", "scene", "speech", "words", "pauses",
-         "seconds");
-  double total = 0;
-  long total_words = 0;
-  long total_pause = 0;
-  bool has_audio = false; // its length is unknown until rendered
-  for (int i = 0; i < spec->nscenes; i++) {
-    const Scene *s = &spec->scenes[i];
-    char pause[40] = "-";
-    char words[32] = "-";
-    char secs[32] = "?";
-    const char *kind = "audio";
-    has_audio |= s->speech.kind == SPEECH_AUDIO;
-    if (s->speech.kind == SPEECH_SCRIPT) {
-      const Script *sc = &s->speech.script;
-      double speed = s->voice.speed.set ? s->voice.speed.d : 1.0;
-      double t = sc->words * 60.0 / (150.0 * speed) + sc->pause_ms / 1000.0;
-      kind = "script";
-      snprintf(words, sizeof words, "%d", sc->words);
-      char sec[32];
-      script_format_seconds(sc->pause_ms, sec);
-      snprintf(pause, sizeof pause, "%ss", sec);
-      snprintf(secs, sizeof secs, "%.1f", t);
-      total += t;
-      total_words += sc->words;
-      total_pause += sc->pause_ms;
-    } else if (s->speech.kind == SPEECH_SILENCE) {
-      kind = "silence";
-      snprintf(secs, sizeof secs, "%.1f", s->speech.silence_ms / 1000.0);
-      total += s->speech.silence_ms / 1000.0;
-    }
-    printf("%5d  %-8s %6s %7s %8s\n", i + 1, kind, words, pause, secs);
-  }
-  char sec[32];
-  script_format_seconds(total_pause, sec);
-  printf("%5s  %-8s %6ld %6ss %8.1f%s\n\n", "total", "", total_words, sec,
-         total, has_audio ? " + audio" : "");
+  if (!claim_name(ctx, user, spec, row, row_no))
+    return false;
+  explain_print(stdout, spec, req, row_no);
   return true;
 }
 
 static bool check_artifact(Ctx *ctx, const Spec *spec, const Request *req,
                            const Node *row, int row_no, void *user) {
-  (void)ctx, (void)spec, (void)req, (void)row, (void)row_no, (void)user;
-  return true;
+  (void)req;
+  return claim_name(ctx, user, spec, row, row_no);
 }
 
 static int run(Ctx *ctx, Args *a) {
@@ -615,7 +594,7 @@ static int run(Ctx *ctx, Args *a) {
     free(b.outs[i].text);
   }
   free(b.outs);
-  free(b.locs);
+  free(b.origins);
   json_decref(b.names);
   if (ctx->nerrors && ctx->format == DIAG_TEXT)
     fprintf(stderr, "hgc: %d error%s\n", ctx->nerrors,
@@ -649,7 +628,7 @@ static bool add_to_job(Ctx *ctx, const Spec *spec, const Request *req,
   Inputs *in = user;
   json_t *doc = emit_artifact(spec, req);
   if (!doc) {
-    error_at(ctx, origin(spec, row), NULL,
+    error_at(ctx, row ? row->loc : spec->loc, NULL,
              "artifact '%s' cannot be built (a name or path is not UTF-8)",
              spec->name);
     return false;
