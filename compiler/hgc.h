@@ -28,10 +28,17 @@
 #define HGC_VERSION "0.1.0"
 #define HGC_FORMAT 1 // the spec format version, `hgc: 1`
 
-// Limits: each is named in the message that enforces it.
-#define HGC_MAX_SPEC_BYTES (8 << 20) // size of one spec file
-#define HGC_MAX_NODES 200000         // YAML nodes after alias expansion
-#define HGC_MAX_DEPTH 64             // nesting of maps and lists
+// Limits: each is named in the message that enforces it. The resource
+// limits are the defaults of ctx->limits, which the stages read; each
+// message names the option that raises it (docs/security.md).
+#define HGC_MAX_SPEC_BYTES (8 << 20) // --max-bytes: input of one spec
+#define HGC_MAX_NODES 200000         // --max-nodes: YAML nodes of a file
+#define HGC_MAX_DEPTH 64             // --max-depth: nesting, includes too
+#define HGC_MAX_INCLUDES 1000        // --max-includes: files per spec
+#define HGC_MAX_VAR_DEPTH 64         // --max-var-depth: ${} inside ${}
+#define HGC_MAX_EXPANSION (256 << 20) // --max-expansion: bytes built
+#define HGC_MAX_CELLS 200000         // --max-cells: cells of a rows file
+#define HGC_MAX_OUTPUT (256 << 20)   // --max-output: artifact bytes a run
 #define HGC_MAX_SCENES 50            // video_inputs per request
 #define HGC_MAX_ERRORS 100           // errors reported before giving up
 
@@ -106,6 +113,19 @@ struct Loc {
 typedef enum { SEV_ERROR, SEV_WARNING, SEV_NOTE } Severity;
 typedef enum { DIAG_TEXT, DIAG_JSON } DiagFormat;
 
+// The resource limits in force: the HGC_MAX_* defaults, or --max-*.
+// Each bounds the memory or time that hostile input can cost.
+typedef struct {
+  size_t bytes;     // input bytes one spec reads, all its files together
+  int nodes;        // YAML nodes of one file, aliases expanded
+  int depth;        // nesting of maps and lists, and of includes
+  int includes;     // files one spec includes
+  int var_depth;    // variable references followed one inside another
+  size_t expansion; // bytes of merged and expanded trees, per spec
+  int cells;        // cells of one rows file
+  size_t output;    // bytes of the artifacts one run holds
+} Limits;
+
 typedef struct Ctx {
   Arena *perm;         // lives for the whole run: SourceFiles, options
   Arena *arena;        // one compilation (a spec, or one batch row)
@@ -119,6 +139,9 @@ typedef struct Ctx {
   int plan_chars;      // --plan: script character limit (default 1500)
   const char *root;    // project root, absolute, no trailing slash
   const char *api;     // --api v2|v3: wins over the spec's `api`, or NULL
+  Limits limits;       // --max-*: set by ctx_init, raised by options
+  size_t read_bytes;   // input read for the current spec (limits.bytes)
+  size_t built_bytes;  // trees built for it (limits.expansion)
 } Ctx;
 
 void ctx_init(Ctx *ctx);
@@ -552,6 +575,15 @@ int driver_compile(Ctx *ctx, const char *path, const CompileOptions *opts,
 // The project root: --root, else the top of the git work tree around the
 // cwd, else the cwd. Absolute, resolved; NULL after reporting.
 const char *driver_root(Ctx *ctx, const char *opt_root);
+
+//
+// diff.c
+//
+// Prints, per artifact, what changed from a to b (artifact files or
+// specs). Returns the number of changes, or -1 after reporting an error.
+int diff_files(Ctx *ctx, const char *a, const char *b,
+               const CompileOptions *opts, const Node *overrides, FILE *out,
+               bool color);
 
 //
 // explain.c

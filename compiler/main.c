@@ -12,6 +12,7 @@
 #include "../runtime/hgc_rt.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -22,6 +23,7 @@ typedef enum {
   CMD_CHECK,
   CMD_EXPLAIN,
   CMD_MIGRATE,
+  CMD_DIFF,
   CMD_RUN,
   CMD_SUBMIT,
   CMD_STATUS,
@@ -43,6 +45,8 @@ static const Command COMMANDS[NCMDS] = {
     [CMD_CHECK] = {"check", "[options] SPEC...", "validate specs only"},
     [CMD_EXPLAIN] = {"explain", "[options] SPEC...",
                      "per scene: words, pauses and estimated seconds"},
+    [CMD_DIFF] = {"diff", "[options] A B",
+                  "what changed between two artifacts or specs"},
     [CMD_MIGRATE] = {"migrate", "--to v3 [options] SPEC...",
                      "what a move to the v3 API changes, and what blocks "
                      "it"},
@@ -68,6 +72,14 @@ typedef enum {
   OPT_DIAGNOSTICS,
   OPT_HELP,
   OPT_JOBS,
+  OPT_MAX_BYTES,
+  OPT_MAX_CELLS,
+  OPT_MAX_DEPTH,
+  OPT_MAX_EXPANSION,
+  OPT_MAX_INCLUDES,
+  OPT_MAX_NODES,
+  OPT_MAX_OUTPUT,
+  OPT_MAX_VAR_DEPTH,
   OPT_OUT,
   OPT_PLAN,
   OPT_POLL,
@@ -89,12 +101,13 @@ typedef enum {
 // Commands that take specs, and the runtime's commands.
 #define SPECS                                                              \
   (BIT(CMD_BUILD) | BIT(CMD_CHECK) | BIT(CMD_EXPLAIN) | BIT(CMD_MIGRATE) | \
+   BIT(CMD_DIFF) |                                                         \
    BIT(CMD_RUN) |                                                          \
    BIT(CMD_SUBMIT) | BIT(CMD_STATUS) | BIT(CMD_WAIT) | BIT(CMD_DOWNLOAD))
 #define ALL (SPECS | BIT(CMD_QUOTA))
 #define RUNTIME                                                            \
   (ALL & ~(BIT(CMD_BUILD) | BIT(CMD_CHECK) | BIT(CMD_EXPLAIN) |             \
-           BIT(CMD_MIGRATE)))
+           BIT(CMD_MIGRATE) | BIT(CMD_DIFF)))
 #define VIDEOS (RUNTIME & ~BIT(CMD_QUOTA))
 // run, submit, wait, download: spec-format.md §7 "Runtime options".
 #define FOLLOW (VIDEOS & ~BIT(CMD_STATUS))
@@ -124,6 +137,22 @@ static const Option OPTIONS[] = {
      "diagnostic format (default text)"},
     {"help", 'h', NULL, OPT_HELP, ALL, "show this help"},
     {"jobs", 0, "N", OPT_JOBS, VIDEOS, "videos in flight at once (default 4)"},
+    {"max-bytes", 0, "N", OPT_MAX_BYTES, SPECS,
+     "input bytes per spec (default 8388608)"},
+    {"max-cells", 0, "N", OPT_MAX_CELLS, SPECS,
+     "cells of a rows file (default 200000)"},
+    {"max-depth", 0, "N", OPT_MAX_DEPTH, SPECS,
+     "nesting of maps, lists, includes (default 64)"},
+    {"max-expansion", 0, "N", OPT_MAX_EXPANSION, SPECS,
+     "bytes built per spec (default 268435456)"},
+    {"max-includes", 0, "N", OPT_MAX_INCLUDES, SPECS,
+     "included files per spec (default 1000)"},
+    {"max-nodes", 0, "N", OPT_MAX_NODES, SPECS,
+     "YAML nodes per file (default 200000)"},
+    {"max-output", 0, "N", OPT_MAX_OUTPUT, BUILD,
+     "artifact bytes per run (default 268435456)"},
+    {"max-var-depth", 0, "N", OPT_MAX_VAR_DEPTH, SPECS,
+     "variables inside variables (default 64)"},
     {"out", 'o', "DIR|-", OPT_OUT, BUILD,
      "output directory (default build/); - for stdout"},
     {"out", 'o', "DIR", OPT_OUT, FOLLOW, "where videos go (default videos/)"},
@@ -246,8 +275,29 @@ static int plan_chars(const char *plan) {
   return 0;
 }
 
+// The value of a --max-* option: a whole number from 1 to `ceiling`,
+// which keeps sizes in range and deep recursion within the C stack.
+// Sets *out; returns -1, or the exit code of a usage error.
+static int limit_arg(const Option *o, const char *arg, uintmax_t ceiling,
+                     uintmax_t *out) {
+  char *end;
+  errno = 0;
+  uintmax_t v = arg[0] >= '0' && arg[0] <= '9' ? strtoumax(arg, &end, 10) : 0;
+  if (v >= 1 && v <= ceiling && !*end && !errno) {
+    *out = v;
+    return -1;
+  }
+  char fmt[128];
+  snprintf(fmt, sizeof fmt, "--%s takes a whole number from 1 to %ju, not '%%s'",
+           o->name, ceiling);
+  return usage_error(fmt, arg);
+}
+
 // Applies one option; returns -1 to go on, or an exit code.
 static int apply_option(Ctx *ctx, Args *a, const Option *o, const char *arg) {
+  Limits *lim = &ctx->limits;
+  uintmax_t v = 0;
+  int rc = -1;
   switch (o->id) {
   case OPT_API_KEY_FILE:
     a->rt.api_key_file = arg;
@@ -283,6 +333,38 @@ static int apply_option(Ctx *ctx, Args *a, const Option *o, const char *arg) {
   case OPT_JOBS:
     a->rt.jobs = arg;
     break;
+  case OPT_MAX_BYTES:
+    if ((rc = limit_arg(o, arg, (uintmax_t)1 << 30, &v)) < 0)
+      lim->bytes = (size_t)v;
+    return rc;
+  case OPT_MAX_CELLS:
+    if ((rc = limit_arg(o, arg, 100000000, &v)) < 0)
+      lim->cells = (int)v;
+    return rc;
+  case OPT_MAX_DEPTH:
+    if ((rc = limit_arg(o, arg, 10000, &v)) < 0)
+      lim->depth = (int)v;
+    return rc;
+  case OPT_MAX_EXPANSION:
+    if ((rc = limit_arg(o, arg, (uintmax_t)1 << 40, &v)) < 0)
+      lim->expansion = (size_t)v;
+    return rc;
+  case OPT_MAX_INCLUDES:
+    if ((rc = limit_arg(o, arg, 1000000, &v)) < 0)
+      lim->includes = (int)v;
+    return rc;
+  case OPT_MAX_NODES:
+    if ((rc = limit_arg(o, arg, 100000000, &v)) < 0)
+      lim->nodes = (int)v;
+    return rc;
+  case OPT_MAX_OUTPUT:
+    if ((rc = limit_arg(o, arg, (uintmax_t)1 << 40, &v)) < 0)
+      lim->output = (size_t)v;
+    return rc;
+  case OPT_MAX_VAR_DEPTH:
+    if ((rc = limit_arg(o, arg, 10000, &v)) < 0)
+      lim->var_depth = (int)v;
+    return rc;
   case OPT_OUT:
     a->out_dir = arg;
     break;
@@ -376,6 +458,15 @@ static int parse_args(Ctx *ctx, Args *a, int argc, char **argv) {
     if (rc >= 0)
       return rc;
   }
+  // git's external diff driver passes 7 arguments: path, then the old
+  // file, hex and mode, then the new ones (diff.hgc.command).
+  if (a->cmd == CMD_DIFF && a->nspecs == 7) {
+    a->specs[0] = a->specs[1];
+    a->specs[1] = a->specs[4];
+    a->nspecs = 2;
+  }
+  if (a->cmd == CMD_DIFF && a->nspecs != 2)
+    return usage_error("%s", "'hgc diff' takes two files, A and B");
   if (a->cmd == CMD_MIGRATE && !a->to)
     return usage_error("%s", "'hgc migrate' needs --to v3");
   if (a->cmd == CMD_QUOTA && a->nspecs > 0)
@@ -417,6 +508,7 @@ typedef struct {
 typedef struct {
   const Args *args;
   Output *outs;     // build: the artifacts, written when all compiled
+  size_t out_bytes; // their size, against ctx->limits.output
   int nouts;
   int cap;
   json_t *names;    // artifact name -> index in origins
@@ -479,6 +571,20 @@ static bool keep_artifact(Ctx *ctx, const Spec *spec, const Request *req,
              spec->name);
     return false;
   }
+  // Artifacts stay in memory until all have compiled: cap their total.
+  bool over = b->out_bytes > ctx->limits.output; // reported already
+  if (over || o->len > ctx->limits.output - b->out_bytes) {
+    if (!over)
+      error_at(ctx, row ? row->loc : spec->loc,
+               "build fewer specs or rows at once",
+               "artifacts too large: '%s' takes the output past %zu bytes "
+               "(the limit; raise it with --max-output)",
+               spec->name, ctx->limits.output);
+    b->out_bytes = ctx->limits.output + 1;
+    free(o->text);
+    return false;
+  }
+  b->out_bytes += o->len;
   if (!(o->name = strdup(spec->name))) {
     msg_error("out of memory");
     abort();
@@ -575,6 +681,14 @@ static int run(Ctx *ctx, Args *a) {
   Node *overrides = vars_overrides(ctx, &a->compile.vars);
   if (!overrides)
     return HGC_ESPEC;
+  if (a->cmd == CMD_DIFF) {
+    const char *no_color = getenv("NO_COLOR");
+    int changes = diff_files(ctx, a->specs[0], a->specs[1], &a->compile,
+                             overrides, stdout,
+                             isatty(STDOUT_FILENO) && !(no_color && *no_color));
+    // Like diff(1): 0 the same, 1 different; errors are usage-level.
+    return changes < 0 ? HGC_ESPEC : changes > 0 ? 1 : HGC_OK;
+  }
   if (a->cmd == CMD_MIGRATE) {
     int blocked = migrate_specs(ctx, a->specs, a->nspecs, &a->compile,
                                 overrides, stdout);
