@@ -577,6 +577,33 @@ int driver_compile(Ctx *ctx, const char *path, const CompileOptions *opts,
 const char *driver_root(Ctx *ctx, const char *opt_root);
 
 //
+// schema.c: the keys of every map of the format
+//
+typedef enum {
+  SCHEMA_TOP,
+  SCHEMA_SCENE,
+  SCHEMA_CHARACTER,
+  SCHEMA_OFFSET,
+  SCHEMA_VOICE,
+  SCHEMA_BACKGROUND,
+  SCHEMA_AUDIO_ASSET,
+  SCHEMA_DIMENSION,
+  SCHEMA_CALLBACK,
+  SCHEMA_CAPTION,
+  SCHEMA_STYLE,
+  SCHEMA_AGENT_SCENE,
+  SCHEMA_CONFIG,
+  SCHEMA_FILE,
+  SCHEMA_PAUSE,
+  SCHEMA_NMAPS
+} SchemaMap;
+
+// The keys a map of the format may hold, in documented order.
+int schema_keys(SchemaMap map, const char *const **names);
+// The JSON Schema (2020-12) of the spec format, for editors. Caller owns.
+json_t *schema_document(void);
+
+//
 // diff.c
 //
 // Prints, per artifact, what changed from a to b (artifact files or

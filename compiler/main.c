@@ -24,6 +24,7 @@ typedef enum {
   CMD_EXPLAIN,
   CMD_MIGRATE,
   CMD_DIFF,
+  CMD_SCHEMA,
   CMD_RUN,
   CMD_SUBMIT,
   CMD_STATUS,
@@ -45,6 +46,8 @@ static const Command COMMANDS[NCMDS] = {
     [CMD_CHECK] = {"check", "[options] SPEC...", "validate specs only"},
     [CMD_EXPLAIN] = {"explain", "[options] SPEC...",
                      "per scene: words, pauses and estimated seconds"},
+    [CMD_SCHEMA] = {"schema", "",
+                    "print the JSON Schema of the spec format (for editors)"},
     [CMD_DIFF] = {"diff", "[options] A B",
                   "what changed between two artifacts or specs"},
     [CMD_MIGRATE] = {"migrate", "--to v3 [options] SPEC...",
@@ -104,10 +107,10 @@ typedef enum {
    BIT(CMD_DIFF) |                                                         \
    BIT(CMD_RUN) |                                                          \
    BIT(CMD_SUBMIT) | BIT(CMD_STATUS) | BIT(CMD_WAIT) | BIT(CMD_DOWNLOAD))
-#define ALL (SPECS | BIT(CMD_QUOTA))
+#define ALL (SPECS | BIT(CMD_QUOTA) | BIT(CMD_SCHEMA))
 #define RUNTIME                                                            \
   (ALL & ~(BIT(CMD_BUILD) | BIT(CMD_CHECK) | BIT(CMD_EXPLAIN) |             \
-           BIT(CMD_MIGRATE) | BIT(CMD_DIFF)))
+           BIT(CMD_MIGRATE) | BIT(CMD_DIFF) | BIT(CMD_SCHEMA)))
 #define VIDEOS (RUNTIME & ~BIT(CMD_QUOTA))
 // run, submit, wait, download: spec-format.md §7 "Runtime options".
 #define FOLLOW (VIDEOS & ~BIT(CMD_STATUS))
@@ -469,6 +472,17 @@ static int parse_args(Ctx *ctx, Args *a, int argc, char **argv) {
     return usage_error("%s", "'hgc diff' takes two files, A and B");
   if (a->cmd == CMD_MIGRATE && !a->to)
     return usage_error("%s", "'hgc migrate' needs --to v3");
+  if (a->cmd == CMD_SCHEMA) {
+    if (a->nspecs > 0)
+      return usage_error("%s", "'hgc schema' takes no arguments");
+    json_t *schema = schema_document();
+    size_t len;
+    char *text = emit_json(schema, &len);
+    json_decref(schema);
+    fwrite(text, 1, len, stdout);
+    free(text);
+    return HGC_OK;
+  }
   if (a->cmd == CMD_QUOTA && a->nspecs > 0)
     return usage_error("%s", "'hgc quota' takes no arguments");
   if (a->nspecs == 0 && a->cmd != CMD_QUOTA)
