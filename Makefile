@@ -4,8 +4,14 @@
 #   make check    install what is missing, build, run every test
 #   make asan     the whole suite under AddressSanitizer + UBSan (clang)
 #   make valgrind the whole suite under valgrind's memcheck
+#   make check-all  check, asan and valgrind in turn; stops at a failure
+#   make fuzz     each libFuzzer harness for FUZZ_SECONDS (default 60)
 #   make examples rebuild the committed example output
+#   make schemas  rewrite specs/hgc-spec.schema.json from `hgc schema`
 #   make demo     `hgc run` on an example against the fake HeyGen server
+#   make generated  rewrite the man pages and completions (tools/generated.sh)
+#   make install  install hgc, man pages, completions (PREFIX, DESTDIR)
+#   make uninstall  remove exactly what make install installed
 PKGS   := yaml-0.1 jansson libpcre2-8
 CC     ?= cc
 CFLAGS ?= -O2 -g
@@ -30,13 +36,16 @@ RT_LIBS     = $(shell pkg-config --libs libcurl)
 MAIN_FLAGS := -DHGC_HAVE_RUNTIME
 endif
 UNIT_TESTS   := $(patsubst tests/unit/%.c,$(O)/%,$(wildcard tests/unit/test_*.c))
+# Programs the tests use that are not tests themselves (tests/schemas.sh).
+TEST_TOOLS   := $(O)/yaml2json
 
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
               -fno-omit-frame-pointer
 VALGRIND   := valgrind -q --error-exitcode=99 --leak-check=full \
               --errors-for-leak-kinds=definite,indirect
 
-.PHONY: all deps run check asan valgrind examples units demo clean
+.PHONY: all deps run check asan valgrind examples schemas units demo clean \
+        generated install uninstall check-all fuzz
 all: $(BIN)
 
 deps:
@@ -56,18 +65,25 @@ $(O)/rt/%.o: runtime/%.c runtime/hgc_rt.h compiler/hgc.h
 	@mkdir -p $(O)/rt
 	$(CC) $(WARN) $(CFLAGS) $(PKG_CFLAGS) $(RT_CFLAGS) -c -o $@ $<
 
-# Unit tests link every compiler stage but main.o.
-$(O)/test_%: tests/unit/test_%.c $(LIB_OBJ) compiler/hgc.h
+# Unit tests and test tools link every compiler stage but main.o.
+$(UNIT_TESTS) $(TEST_TOOLS): $(O)/%: tests/unit/%.c $(LIB_OBJ) compiler/hgc.h
 	$(CC) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Icompiler $(LDFLAGS) -o $@ $< \
 	  $(LIB_OBJ) $(PKG_LIBS) -lm
 
-units: $(UNIT_TESTS)
+units: $(UNIT_TESTS) $(TEST_TOOLS)
+
+# Docs' Markdown -> hgc-spec(5); tools/generated.sh runs it.
+$(O)/md2man: tools/md2man.c
+	@mkdir -p $(O)
+	$(CC) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $<
+units: $(O)/md2man
 
 run: deps
 	@$(MAKE) --no-print-directory $(BIN)
 	./$(BIN) build -o - examples/product-demo.yaml
 
 check: deps
+	@tools/deps.sh check
 	@$(MAKE) --no-print-directory $(BIN) units
 	@HGC=./$(BIN) UNIT_DIR=$(O) tests/run.sh
 
@@ -81,6 +97,28 @@ valgrind: deps
 	@$(MAKE) --no-print-directory $(BIN) units
 	@HGC=./$(BIN) UNIT_DIR=$(O) HGC_WRAP="$(VALGRIND)" tests/run.sh
 
+check-all:
+	@$(MAKE) --no-print-directory check
+	@$(MAKE) --no-print-directory asan
+	@$(MAKE) --no-print-directory valgrind
+
+# libFuzzer (clang) harnesses in tests/fuzz/, objects in .build-fuzz/;
+# tests/fuzz/run.sh runs each on a copy of its seed corpus and keeps any
+# crash input in .build-fuzz/.
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
+              -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZERS    := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+
+$(addprefix $(O)/,$(FUZZERS)): $(O)/%: tests/fuzz/%.c $(LIB_OBJ) compiler/hgc.h
+	$(CC) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Icompiler -fsanitize=fuzzer \
+	  -o $@ $< $(LIB_OBJ) $(PKG_LIBS) -lm
+
+fuzz: deps
+	@$(MAKE) --no-print-directory O=.build-fuzz CC=clang \
+	  CFLAGS="$(FUZZ_FLAGS)" $(addprefix .build-fuzz/,$(FUZZERS))
+	@tests/fuzz/run.sh .build-fuzz $(FUZZ_SECONDS)
+
 # Starts tests/fake_heygen.py and runs `hgc run` on an example against it.
 demo: deps
 	@$(MAKE) --no-print-directory $(BIN)
@@ -93,5 +131,36 @@ examples: $(BIN)
 	./$(BIN) build --api v3 -o examples/build-v3 \
 	  $(patsubst examples/build-v3/%.json,examples/%.yaml,$(wildcard examples/build-v3/*.json))
 
+# The spec format's JSON Schema, for editors; review `git diff specs/`.
+schemas: $(BIN)
+	./$(BIN) schema >specs/hgc-spec.schema.json.tmp
+	mv specs/hgc-spec.schema.json.tmp specs/hgc-spec.schema.json
+
+# The man pages and completions, made from hgc's own tables and docs/;
+# tests/review.sh fails when they are not current. Review `git diff`.
+generated: $(BIN) $(O)/md2man
+	tools/generated.sh ./$(BIN) $(O)/md2man
+
+PREFIX  ?= /usr/local
+DEST     = $(DESTDIR)$(PREFIX)
+INSTALLED := bin/hgc share/man/man1/hgc.1 share/man/man5/hgc-spec.5 \
+             share/bash-completion/completions/hgc \
+             share/zsh/site-functions/_hgc
+
+install: $(BIN)
+	install -d $(DEST)/bin $(DEST)/share/man/man1 $(DEST)/share/man/man5 \
+	  $(DEST)/share/bash-completion/completions \
+	  $(DEST)/share/zsh/site-functions
+	install -m 755 $(BIN) $(DEST)/bin/hgc
+	install -m 644 docs/man/hgc.1 $(DEST)/share/man/man1/hgc.1
+	install -m 644 docs/man/hgc-spec.5 $(DEST)/share/man/man5/hgc-spec.5
+	install -m 644 contrib/completion/hgc.bash \
+	  $(DEST)/share/bash-completion/completions/hgc
+	install -m 644 contrib/completion/_hgc $(DEST)/share/zsh/site-functions/_hgc
+
+# Removes the files, never the directories (others may use them).
+uninstall:
+	rm -f $(addprefix $(DEST)/,$(INSTALLED))
+
 clean:
-	rm -rf $(BIN) .build .build-asan compiler/*.o
+	rm -rf $(BIN) .build .build-asan .build-fuzz compiler/*.o

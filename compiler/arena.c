@@ -4,7 +4,10 @@
 // Every node, string and IR struct of a compilation comes from an arena,
 // zeroed, and is freed by one arena_free(). Blocks are malloc'd in
 // growing chunks; a request larger than a chunk gets a block of its own.
-// Allocation failure aborts: there is no sensible way to go on.
+// arena_reset() empties an arena but keeps its chunks for the next
+// compilation (a batch row), so a batch does not go back to malloc, and
+// stir up the heap, on every row. Allocation failure aborts: there is no
+// sensible way to go on.
 #include "hgc.h"
 
 #include <stdlib.h>
@@ -21,7 +24,8 @@ typedef struct Block {
 } Block;
 
 struct Arena {
-  Block *head;
+  Block *head;  // the block being filled (one-off blocks behind it)
+  Block *spare; // emptied chunks, for arena_calloc to take first
 };
 
 static void *xmalloc(size_t n) {
@@ -36,17 +40,36 @@ static void *xmalloc(size_t n) {
 Arena *arena_new(void) {
   Arena *a = xmalloc(sizeof *a);
   a->head = NULL;
+  a->spare = NULL;
   return a;
+}
+
+static void free_blocks(Block *b) {
+  for (Block *next; b; b = next) {
+    next = b->next;
+    free(b);
+  }
 }
 
 void arena_free(Arena *a) {
   if (!a)
     return;
+  free_blocks(a->head);
+  free_blocks(a->spare);
+  free(a);
+}
+
+void arena_reset(Arena *a) {
   for (Block *b = a->head, *next; b; b = next) {
     next = b->next;
-    free(b);
+    if (b->size == ARENA_CHUNK) {
+      b->next = a->spare;
+      a->spare = b;
+    } else {
+      free(b);
+    }
   }
-  free(a);
+  a->head = NULL;
 }
 
 void *arena_calloc(Arena *a, size_t size) {
@@ -54,9 +77,14 @@ void *arena_calloc(Arena *a, size_t size) {
   Block *b = a->head;
   if (!b || b->size - b->used < size) {
     size_t cap = size > ARENA_CHUNK ? size : ARENA_CHUNK;
-    b = xmalloc(sizeof *b + cap);
+    if (cap == ARENA_CHUNK && a->spare) {
+      b = a->spare;
+      a->spare = b->next;
+    } else {
+      b = xmalloc(sizeof *b + cap);
+      b->size = cap;
+    }
     b->used = 0;
-    b->size = cap;
     // A big one-off block goes behind the current one, which may still
     // have room for small requests.
     if (a->head && cap > ARENA_CHUNK) {

@@ -4,11 +4,12 @@
 // A spec may name a local file wherever it takes a media URL ({asset:
 // ./bg.png}). The file must stay under the project root, be a regular
 // file, and be one of the media types HeyGen's upload endpoint accepts,
-// detected from its first bytes (never from its name alone). The artifact
-// records its path relative to the root, its SHA-256 and MIME type; the
-// body holds "asset:sha256:<hex>" until the runtime uploads it. Files are
-// hashed in chunks, so a large video costs no more memory than a small
-// image.
+// detected from its first bytes (never from its name alone); common
+// look-alikes (QuickTime, HEIF, GIF, WebP, M4A, Matroska) are named in
+// the error, with what to convert them to. The artifact records its path
+// relative to the root, its SHA-256 and MIME type; the body holds
+// "asset:sha256:<hex>" until the runtime uploads it. Files are hashed in
+// chunks, so a large video costs no more memory than a small image.
 #include "hgc.h"
 
 #include <errno.h>
@@ -120,17 +121,27 @@ void asset_sha256(const void *data, size_t len, char out[65]) {
 //
 typedef struct {
   const char *mime;
-  MediaClass cls;
+  unsigned cls;     // a MediaClass; 0: recognised, but HeyGen takes none
   const char *noun; // for messages
 } MediaType;
 
+enum { T_JPEG, T_PNG, T_MP4, T_WEBM, T_MP3, T_WAV, T_MOV, T_HEIF, T_M4A,
+       T_GIF, T_WEBP, T_MKV, T_UNKNOWN };
+
 static const MediaType TYPES[] = {
-    {"image/jpeg", MEDIA_IMAGE, "a JPEG image"},
-    {"image/png", MEDIA_IMAGE, "a PNG image"},
-    {"video/mp4", MEDIA_VIDEO, "an MP4 video"},
-    {"video/webm", MEDIA_VIDEO, "a WebM video"},
-    {"audio/mpeg", MEDIA_AUDIO, "an MP3 file"},
-    {"audio/wav", MEDIA_AUDIO, "a WAV file"},
+    [T_JPEG] = {"image/jpeg", MEDIA_IMAGE, "a JPEG image"},
+    [T_PNG] = {"image/png", MEDIA_IMAGE, "a PNG image"},
+    [T_MP4] = {"video/mp4", MEDIA_VIDEO, "an MP4 video"},
+    [T_WEBM] = {"video/webm", MEDIA_VIDEO, "a WebM video"},
+    [T_MP3] = {"audio/mpeg", MEDIA_AUDIO, "an MP3 file"},
+    [T_WAV] = {"audio/wav", MEDIA_AUDIO, "a WAV file"},
+    // Common look-alikes, named so the message can say what to convert.
+    [T_MOV] = {"video/quicktime", 0, "a QuickTime movie"},
+    [T_HEIF] = {"image/heif", 0, "a HEIF or AVIF image"},
+    [T_M4A] = {"audio/mp4", 0, "an M4A audio file"},
+    [T_GIF] = {"image/gif", 0, "a GIF image"},
+    [T_WEBP] = {"image/webp", 0, "a WebP image"},
+    [T_MKV] = {"video/x-matroska", 0, "a Matroska video"},
 };
 
 static bool has(const unsigned char *p, size_t n, size_t at, const char *s,
@@ -146,48 +157,94 @@ static bool contains(const unsigned char *p, size_t n, const char *s,
   return false;
 }
 
-// The type of a file from its first bytes (up to 64), or NULL.
-static const MediaType *sniff(const unsigned char *p, size_t n) {
-  if (has(p, n, 0, "\xFF\xD8\xFF", 3))
-    return &TYPES[0];
-  if (has(p, n, 0, "\x89PNG\r\n\x1A\n", 8))
-    return &TYPES[1];
-  // ISO base media: a box size, then "ftyp" and the major brand. QuickTime
-  // ("qt  ") and audio-only brands are not MP4 video.
-  if (has(p, n, 4, "ftyp", 4) && n >= 12 && !has(p, n, 8, "qt  ", 4) &&
-      !has(p, n, 8, "M4A ", 4))
-    return &TYPES[2];
-  // EBML header whose DocType is "webm" (plain Matroska is not accepted).
-  if (has(p, n, 0, "\x1A\x45\xDF\xA3", 4) &&
-      contains(p, n, "\x42\x82\x84webm", 7))
-    return &TYPES[3];
-  if (has(p, n, 0, "ID3", 3))
-    return &TYPES[4];
-  // An MPEG audio frame sync, layer III.
-  if (n >= 2 && p[0] == 0xFF && (p[1] & 0xE0) == 0xE0 && (p[1] & 0x06) == 0x02)
-    return &TYPES[4];
-  if (has(p, n, 0, "RIFF", 4) && has(p, n, 8, "WAVE", 4))
-    return &TYPES[5];
-  return NULL;
+// An ISO base media file (a box size, then "ftyp"): its major brand tells
+// MP4 video from QuickTime, HEIF/AVIF stills and MPEG-4 audio, which
+// share the layout.
+static int iso_brand(const unsigned char *brand) {
+  static const struct {
+    char brand[5];
+    int type;
+  } others[] = {{"qt  ", T_MOV}, {"heic", T_HEIF}, {"heix", T_HEIF},
+                {"hevc", T_HEIF}, {"hevx", T_HEIF}, {"mif1", T_HEIF},
+                {"msf1", T_HEIF}, {"avif", T_HEIF}, {"avis", T_HEIF},
+                {"M4A ", T_M4A},  {"M4B ", T_M4A},  {"M4P ", T_M4A}};
+  for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
+    if (memcmp(brand, others[i].brand, 4) == 0)
+      return others[i].type;
+  return T_MP4;
 }
 
-// "JPEG or PNG image", "MP4 or WebM video", ... for what `accept` allows.
+// The type of a file from its first bytes (up to 64).
+static int sniff(const unsigned char *p, size_t n) {
+  if (has(p, n, 0, "\xFF\xD8\xFF", 3))
+    return T_JPEG;
+  if (has(p, n, 0, "\x89PNG\r\n\x1A\n", 8))
+    return T_PNG;
+  if (has(p, n, 4, "ftyp", 4) && n >= 12)
+    return iso_brand(p + 8);
+  // An EBML header: its DocType tells WebM from plain Matroska.
+  if (has(p, n, 0, "\x1A\x45\xDF\xA3", 4))
+    return contains(p, n, "\x42\x82\x84webm", 7)       ? T_WEBM
+           : contains(p, n, "\x42\x82\x88matroska", 11) ? T_MKV
+                                                          : T_UNKNOWN;
+  if (has(p, n, 0, "ID3", 3))
+    return T_MP3;
+  // An MPEG audio frame sync, layer III.
+  if (n >= 2 && p[0] == 0xFF && (p[1] & 0xE0) == 0xE0 && (p[1] & 0x06) == 0x02)
+    return T_MP3;
+  if (has(p, n, 0, "RIFF", 4) && has(p, n, 8, "WAVE", 4))
+    return T_WAV;
+  if (has(p, n, 0, "RIFF", 4) && has(p, n, 8, "WEBP", 4))
+    return T_WEBP;
+  if (has(p, n, 0, "GIF87a", 6) || has(p, n, 0, "GIF89a", 6))
+    return T_GIF;
+  return T_UNKNOWN;
+}
+
+// What `accept` allows, for messages: "an MP3 or WAV file" for one class,
+// "an image or video file (JPEG, PNG, MP4 or WebM)" for several.
 static const char *accepted(Ctx *ctx, unsigned accept) {
-  static const char *const names[] = {"a JPEG or PNG image",
-                                      "an MP4 or WebM video",
-                                      "an MP3 or WAV file"};
-  const char *out = NULL;
+  static const char *const one[] = {"a JPEG or PNG image",
+                                    "an MP4 or WebM video",
+                                    "an MP3 or WAV file"};
+  static const char *const nouns[] = {"image", "video", "audio"};
+  static const char *const types[] = {"JPEG, PNG", "MP4, WebM", "MP3, WAV"};
+  int n = 0;
+  int last = 0;
   for (int i = 0; i < 3; i++)
     if (accept & (1u << i))
-      out = out ? arena_printf(ctx->arena, "%s or %s", out, names[i])
-                : names[i];
-  return out;
+      n++, last = i;
+  if (n == 1)
+    return one[last];
+  const char *what = NULL;
+  const char *list = NULL;
+  for (int i = 0; i < 3; i++) {
+    if (!(accept & (1u << i)))
+      continue;
+    const char *sep = i == last ? " or " : ", ";
+    what = what ? arena_printf(ctx->arena, "%s%s%s", what, sep, nouns[i])
+                : nouns[i];
+    list = list ? arena_printf(ctx->arena, "%s, %s", list, types[i])
+                : types[i];
+  }
+  // "JPEG, PNG, MP4, WebM" -> "JPEG, PNG, MP4 or WebM"
+  const char *comma = strrchr(list, ',');
+  return arena_printf(ctx->arena, "an %s file (%.*s or%s)", what,
+                      (int)(comma - list), list, comma + 1);
 }
 
 Asset *asset_load(Ctx *ctx, const Node *n, unsigned accept) {
-  if (n->kind != NK_SCALAR || node_type(n) != ST_STRING || !n->len) {
+  // A path is text; a plain number is text too, as everywhere in a spec.
+  ScalarType t = n->kind == NK_SCALAR ? node_type(n) : ST_NULL;
+  if (t == ST_NULL || t == ST_BOOL) {
     error_at(ctx, n->loc, "write asset: ./media/file.png",
              "'asset' must be a file path, not %s", node_kind_name(n));
+    return NULL;
+  }
+  if (!n->len || strlen(n->text) != n->len) {
+    error_at(ctx, n->loc, "write asset: ./media/file.png",
+             n->len ? "'asset' must not contain NUL characters"
+                    : "'asset' must not be empty");
     return NULL;
   }
   const char *path = include_path(ctx, n, n->text);
@@ -195,12 +252,17 @@ Asset *asset_load(Ctx *ctx, const Node *n, unsigned accept) {
     return NULL;
   int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   struct stat st;
-  if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    const char *why = fd < 0 ? strerror(errno) : "not a regular file";
+  bool known = fd >= 0 && fstat(fd, &st) == 0;
+  if (!known || !S_ISREG(st.st_mode)) {
+    int e = errno;
     if (fd >= 0)
       close(fd);
-    error_at(ctx, n->loc, "check the path; it is relative to this spec",
-             "cannot read asset '%s': %s", n->text, why);
+    if (known && S_ISDIR(st.st_mode))
+      error_at(ctx, n->loc, "name a file in it",
+               "asset '%s' is a directory, not a file", n->text);
+    else
+      error_at(ctx, n->loc, NULL, "cannot read asset '%s': %s", n->text,
+               known ? "not a regular file" : strerror(e));
     return NULL;
   }
   Sha256 sha;
@@ -228,12 +290,17 @@ Asset *asset_load(Ctx *ctx, const Node *n, unsigned accept) {
     sha256_add(&sha, chunk, (size_t)got);
   }
   close(fd);
-  const MediaType *type = sniff(head, nhead);
+  int found = sniff(head, nhead);
+  const MediaType *type = found == T_UNKNOWN ? NULL : &TYPES[found];
   if (!type || !(type->cls & accept)) {
+    const char *want = accepted(ctx, accept);
     error_at(ctx, n->loc,
-             arena_printf(ctx->arena, "use %s here", accepted(ctx, accept)),
+             arena_printf(ctx->arena,
+                          type && !type->cls ? "convert it to %s"
+                                             : "use %s here",
+                          want),
              "asset '%s' is %s, not %s", n->text,
-             type ? type->noun : "of an unknown type", accepted(ctx, accept));
+             type ? type->noun : "of an unknown type", want);
     return NULL;
   }
   Asset *a = arena_calloc(ctx->arena, sizeof *a);

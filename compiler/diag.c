@@ -7,6 +7,10 @@
 // content goes out as one JSON object per line with --diagnostics=json.
 // Stages report and go on; ctx->nerrors tells the driver whether to stop
 // between stages. Columns count characters, as libyaml's marks do.
+// Every message, hint and file name is printed as one line of printable
+// text: a spec cannot start a line of its own in a CI log or send a
+// terminal escape. Input is read only from regular files, within the
+// input budget of the spec (ctx->limits.bytes).
 #include "hgc.h"
 
 #include <errno.h>
@@ -24,6 +28,16 @@ void ctx_init(Ctx *ctx) {
   ctx->err = stderr;
   ctx->plan_chars = 1500;
   ctx->root = ".";
+  ctx->limits = (Limits){
+      .bytes = HGC_MAX_SPEC_BYTES,
+      .nodes = HGC_MAX_NODES,
+      .depth = HGC_MAX_DEPTH,
+      .includes = HGC_MAX_INCLUDES,
+      .var_depth = HGC_MAX_VAR_DEPTH,
+      .expansion = HGC_MAX_EXPANSION,
+      .cells = HGC_MAX_CELLS,
+      .output = HGC_MAX_OUTPUT,
+  };
 }
 
 void ctx_free(Ctx *ctx) {
@@ -31,18 +45,6 @@ void ctx_free(Ctx *ctx) {
     arena_free(ctx->arena);
   arena_free(ctx->perm);
   ctx->arena = ctx->perm = NULL;
-}
-
-// Path for messages: relative to the cwd when below it, else absolute.
-static const char *display_name(Ctx *ctx, const char *path) {
-  char real[PATH_MAX];
-  char cwd[PATH_MAX];
-  if (!realpath(path, real) || !getcwd(cwd, sizeof cwd))
-    return arena_strdup(ctx->perm, path);
-  size_t n = strlen(cwd);
-  if (strncmp(real, cwd, n) == 0 && real[n] == '/')
-    return arena_strdup(ctx->perm, real + n + 1);
-  return arena_strdup(ctx->perm, real);
 }
 
 // Length of the UTF-8 sequence at p (at most n bytes), 0 if invalid.
@@ -71,6 +73,83 @@ static size_t utf8_len(const unsigned char *p, size_t n) {
   if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
     return 0;
   return len;
+}
+
+static bool is_word_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (c >= '0' && c <= '9') || c == '_';
+}
+
+// Copies `in` to out (cap bytes, at least 8) as printable text on one
+// line: control characters become \n, \r, \t or \xNN, C1 controls \uNNNN
+// and bytes of invalid UTF-8 \xNN. A CI log reads "::error::" at the
+// start of a line as a command, and a terminal obeys escapes; no quoted
+// key or file name may do either. A value quoted '...' (a quote after a
+// space or '(' opens, one before a non-word character closes) is cut to
+// QUOTE_CHARS characters, so that a huge key leaves the message readable;
+// text that still does not fit is cut at a character and ends in "...".
+#define QUOTE_CHARS 100
+static void clean(const char *in, char *out, size_t cap) {
+  size_t len = strlen(in);
+  size_t n = 0;
+  long quoted = -1; // characters in the open quote; -1: none is open
+  for (size_t i = 0; i < len;) {
+    const unsigned char *u = (const unsigned char *)in + i;
+    size_t k = utf8_len(u, len - i);
+    const char *piece = in + i;
+    size_t plen = k;
+    char esc[8];
+    if (in[i] == '\'' && quoted < 0 && (i == 0 || in[i - 1] == ' ' ||
+                                        in[i - 1] == '(')) {
+      quoted = 0;
+    } else if (in[i] == '\'' && quoted >= 0 && !is_word_char(in[i + 1])) {
+      if (quoted > QUOTE_CHARS) {
+        piece = "...'";
+        plen = 4;
+      }
+      quoted = -1;
+    } else if (quoted >= 0 && ++quoted > QUOTE_CHARS) {
+      i += k ? k : 1;
+      continue;
+    }
+    if (!k || u[0] < 0x20 || u[0] == 0x7F || (u[0] == 0xC2 && u[1] < 0xA0)) {
+      unsigned c = k == 2 ? u[1] : u[0];
+      const char *form = c == '\n'   ? "\\n"
+                         : c == '\r' ? "\\r"
+                         : c == '\t' ? "\\t"
+                         : k == 2    ? "\\u%04X"
+                                     : "\\x%02X";
+      plen = (size_t)snprintf(esc, sizeof esc, form, c);
+      piece = esc;
+      k = k ? k : 1;
+    }
+    if (n + plen + 4 > cap) {
+      memcpy(out + n, "...", 4);
+      return;
+    }
+    memcpy(out + n, piece, plen);
+    n += plen;
+    i += k;
+  }
+  if (quoted > QUOTE_CHARS && n + 4 <= cap) // a quote cut and never closed
+    memcpy(out + n, "...", 3), n += 3;
+  out[n] = '\0';
+}
+
+// A file name as messages show it: relative to the cwd when below it,
+// else absolute; cleaned, as file names are chosen by whoever wrote them.
+static const char *display_name(Ctx *ctx, const char *path) {
+  char real[PATH_MAX];
+  char cwd[PATH_MAX];
+  const char *name = path;
+  if (realpath(path, real) && getcwd(cwd, sizeof cwd)) {
+    size_t n = strlen(cwd);
+    name = strncmp(real, cwd, n) == 0 && real[n] == '/' ? real + n + 1 : real;
+  }
+  size_t cap = 4 * strlen(name) + 8;
+  char *out = arena_calloc(ctx->perm, cap);
+  clean(name, out, cap);
+  return out;
 }
 
 // Steps over one character; an invalid byte counts as one.
@@ -172,14 +251,25 @@ SourceFile *diag_read_file(Ctx *ctx, const char *path, const Loc *from) {
                       S_ISDIR(st.st_mode) ? "is a directory"
                                           : "not a regular file");
   }
-  if (st.st_size > HGC_MAX_SPEC_BYTES) {
+  // Every file a spec reads counts: an include bomb cannot read more
+  // than one big file could.
+  size_t max = ctx->limits.bytes;
+  if ((uintmax_t)st.st_size > max - ctx->read_bytes) {
     close(fd);
     Loc at = from ? *from : (Loc){0};
-    error_at(ctx, at, "split it into smaller files with include:",
-             "'%s' is too large (limit is %d bytes)", path,
-             HGC_MAX_SPEC_BYTES);
+    if ((uintmax_t)st.st_size > max)
+      error_at(ctx, at, "split it into smaller files",
+               "'%s' is too large (limit is %zu bytes; raise it with "
+               "--max-bytes)",
+               path, max);
+    else
+      error_at(ctx, at, "include fewer or smaller files",
+               "'%s' takes the input of this spec past %zu bytes (the "
+               "limit; raise it with --max-bytes)",
+               path, max);
     return NULL;
   }
+  ctx->read_bytes += (size_t)st.st_size;
   size_t cap = (size_t)st.st_size;
   char *text = arena_calloc(ctx->perm, cap + 1);
   size_t len = 0;
@@ -269,7 +359,8 @@ static void print_source(Ctx *ctx, Loc loc) {
   for (size_t i = start; ok && i < end;) {
     unsigned char c = (unsigned char)f->text[i];
     size_t k = utf8_len((const unsigned char *)f->text + i, end - i);
-    if (!k || (c < 0x20 && c != '\t') || c == 0x7f)
+    bool c1 = k == 2 && c == 0xC2 && (unsigned char)f->text[i + 1] < 0xA0;
+    if (!k || (c < 0x20 && c != '\t') || c == 0x7f || c1)
       ok = buf_addc(&b, '?');
     else
       ok = buf_add(&b, f->text + i, k);
@@ -290,6 +381,7 @@ static void print_source(Ctx *ctx, Loc loc) {
 }
 
 static const char *const sev_name[] = {"error", "warning", "note"};
+#define INCLUDED_SHOWN 8 // "included from" lines before the chain is cut
 
 static void print_text(Ctx *ctx, Loc loc, Severity sev, const char *hint,
                        const char *msg) {
@@ -307,10 +399,20 @@ static void print_text(Ctx *ctx, Loc loc, Severity sev, const char *hint,
   print_source(ctx, loc);
   if (hint)
     fprintf(out, "  hint: %s\n", hint);
-  for (const Loc *in = loc.file ? loc.file->included_from : NULL; in;
-       in = in->file ? in->file->included_from : NULL)
-    if (in->file)
+  // A deep chain shows its first levels and the spec it starts from.
+  int levels = 0;
+  for (const Loc *in = loc.file ? loc.file->included_from : NULL;
+       in && in->file; in = in->file->included_from)
+    levels++;
+  int level = 0;
+  for (const Loc *in = loc.file ? loc.file->included_from : NULL;
+       in && in->file; in = in->file->included_from, level++) {
+    if (level < INCLUDED_SHOWN || level == levels - 1)
       fprintf(out, "  included from %s:%d\n", in->file->display, in->line);
+    else if (level == INCLUDED_SHOWN)
+      fprintf(out, "  ... %d more levels of includes\n",
+              levels - INCLUDED_SHOWN - 1);
+  }
 }
 
 static void print_json(Ctx *ctx, Loc loc, Severity sev, const char *hint,
@@ -339,6 +441,21 @@ static void print_json(Ctx *ctx, Loc loc, Severity sev, const char *hint,
   json_decref(o);
 }
 
+// The message in full (malloc'd), so that clean() sees every quote.
+static char *format(const char *fmt, va_list ap) {
+  va_list aq;
+  va_copy(aq, ap);
+  int n = vsnprintf(NULL, 0, fmt, aq);
+  va_end(aq);
+  char *s = n < 0 ? NULL : malloc((size_t)n + 1);
+  if (!s) {
+    fputs("hgc: out of memory\n", stderr);
+    abort();
+  }
+  vsnprintf(s, (size_t)n + 1, fmt, ap);
+  return s;
+}
+
 static void vdiag(Ctx *ctx, Loc loc, Severity sev, const char *hint,
                   const char *fmt, va_list ap) {
   if (sev == SEV_WARNING && ctx->werror)
@@ -356,12 +473,17 @@ static void vdiag(Ctx *ctx, Loc loc, Severity sev, const char *hint,
     if (ctx->quiet || ctx->nerrors > HGC_MAX_ERRORS)
       return;
   }
+  char *raw = format(fmt, ap);
   char msg[1024];
-  vsnprintf(msg, sizeof msg, fmt, ap);
+  char clean_hint[1024];
+  clean(raw, msg, sizeof msg);
+  free(raw);
+  if (hint)
+    clean(hint, clean_hint, sizeof clean_hint);
   if (ctx->format == DIAG_JSON)
-    print_json(ctx, loc, sev, hint, msg);
+    print_json(ctx, loc, sev, hint ? clean_hint : NULL, msg);
   else
-    print_text(ctx, loc, sev, hint, msg);
+    print_text(ctx, loc, sev, hint ? clean_hint : NULL, msg);
 }
 
 void diag(Ctx *ctx, Loc loc, Severity sev, const char *hint, const char *fmt,
@@ -444,12 +566,20 @@ const char *diag_did_you_mean(Ctx *ctx, const char *word,
   return s ? arena_printf(ctx->arena, "did you mean '%s'?", s) : NULL;
 }
 
+// "hgc: " + the message, cleaned, on out.
+static void print_msg(FILE *out, const char *prefix, const char *fmt,
+                      va_list ap) {
+  char *raw = format(fmt, ap);
+  char msg[1024];
+  clean(raw, msg, sizeof msg);
+  free(raw);
+  fprintf(out, "hgc: %s%s\n", prefix, msg);
+}
+
 void msg_error(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  fputs("hgc: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
+  print_msg(stderr, "", fmt, ap);
   va_end(ap);
 }
 
@@ -458,9 +588,7 @@ void msg_warn(Ctx *ctx, const char *fmt, ...) {
     return;
   va_list ap;
   va_start(ap, fmt);
-  fputs("hgc: warning: ", ctx->err);
-  vfprintf(ctx->err, fmt, ap);
-  fputc('\n', ctx->err);
+  print_msg(ctx->err, "warning: ", fmt, ap);
   va_end(ap);
 }
 

@@ -86,7 +86,7 @@ static void word_diff(Diff *d, Arena *arena, const char *x, const char *y) {
         fprintf(d->out, "%s%s", op == DEL ? red(d) : green(d),
                 op == DEL ? "[-" : "{+");
       run = op;
-    } else {
+    } else if (!first) {
       fputc(' ', d->out);
     }
     fputs(word, d->out);
@@ -299,6 +299,9 @@ static bool is_json(const char *path) {
 static json_t *load_side(Ctx *ctx, const char *path, const CompileOptions *opts,
                          const Node *overrides) {
   json_t *arts = json_object();
+  // git names /dev/null for the side of an added or deleted file.
+  if (strcmp(path, "/dev/null") == 0)
+    return arts;
   if (!is_json(path)) {
     if (driver_compile(ctx, path, opts, overrides, collect, arts) < 0) {
       json_decref(arts);
@@ -309,6 +312,11 @@ static json_t *load_side(Ctx *ctx, const char *path, const CompileOptions *opts,
   json_error_t err;
   json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
   const char *name = json_string_value(json_object_get(doc, "name"));
+  if (!doc && err.line < 1) { // cannot be read at all
+    msg_error("%s", err.text); // "unable to open PATH: REASON"
+    json_decref(arts);
+    return NULL;
+  }
   if (!doc || !name || !json_is_object(json_object_get(doc, "body"))) {
     msg_error("%s:%d:%d: not an hgc artifact%s%s", path, err.line,
               err.column, doc ? "" : ": ", doc ? "" : err.text);

@@ -6,8 +6,9 @@
 //
 // Errors are collected within a stage; the driver stops between stages
 // when any was reported (style.md §4). Each row compiles in an arena of
-// its own, freed before the next, so a batch of any length runs in the
-// memory of one row plus the spec. A row's diagnostics are followed by a
+// its own, emptied (and its memory reused) before the next, so a batch of
+// any length runs in the memory of one row plus the spec (and of the
+// artifacts the caller keeps). A row's diagnostics are followed by a
 // note naming the row, so the user can find it in the data file; rows
 // that report exactly what the row before them did (a mistake in the
 // spec itself) are summed up in one note instead of repeating it.
@@ -107,6 +108,7 @@ static Node *load_rows(Ctx *ctx, const Node *doc, const CompileOptions *opts,
 // rows. Otherwise the row's diagnostics are followed by a note naming it.
 typedef struct {
   FILE *saved; // ctx->err while capturing
+  FILE *mem;   // the capture; kept open while rows report nothing
   char *text;  // this row's diagnostics (open_memstream)
   size_t len;
   char *last; // the last printed row's diagnostics
@@ -120,10 +122,11 @@ typedef struct {
 } RowLog;
 
 static void log_begin(Ctx *ctx, RowLog *log) {
-  FILE *mem = open_memstream(&log->text, &log->len);
+  if (!log->mem)
+    log->mem = open_memstream(&log->text, &log->len);
   log->saved = ctx->err;
-  if (mem) // without it, diagnostics go out at once, repeats and all
-    ctx->err = mem;
+  if (log->mem) // without it, diagnostics go out at once, repeats and all
+    ctx->err = log->mem;
 }
 
 // "rows 2 to 20 had the same errors as row 1", for the dropped copies.
@@ -154,8 +157,13 @@ static void note_row(Ctx *ctx, const Node *row, int row_no) {
 static void log_end(Ctx *ctx, RowLog *log, const Node *row, int row_no,
                     bool failed) {
   if (ctx->err != log->saved) {
-    fclose(ctx->err);
     ctx->err = log->saved;
+    // A row that reported nothing leaves the stream empty for the next:
+    // opening one per row cost more than compiling a small row.
+    if (fflush(log->mem) == 0 && !log->len)
+      return;
+    fclose(log->mem);
+    log->mem = NULL;
   }
   if (!log->text) { // not captured: already printed
     if (failed)
@@ -193,6 +201,7 @@ static int compile_rows(Ctx *ctx, const Node *doc, const char *path,
                         void *user) {
   int count = 0;
   Arena *spec_arena = ctx->arena;
+  Arena *row_arena = arena_new(); // emptied after each row, and reused
   RowLog log = {0};
   for (int i = 0; i < rows->nitems; i++) {
     const Node *row = rows->items[i];
@@ -205,8 +214,17 @@ static int compile_rows(Ctx *ctx, const Node *doc, const char *path,
       count = -1;
       break;
     }
+    if (ctx->built_bytes > ctx->limits.expansion) { // reported by a row
+      log_flush_same(ctx, &log);
+      note_at(ctx, row->loc,
+              "rows from row %d on were not checked: the expansion "
+              "limit is spent",
+              i + 1);
+      count = -1;
+      break;
+    }
     int before = ctx->nerrors;
-    ctx->arena = arena_new();
+    ctx->arena = row_arena;
     log_begin(ctx, &log);
     bool ok = compile_one(ctx, doc, path, overrides, row, i + 1, fn, user);
     bool failed = !ok || ctx->nerrors > before;
@@ -215,10 +233,14 @@ static int compile_rows(Ctx *ctx, const Node *doc, const char *path,
       count = -1;
     else if (count >= 0)
       count++;
-    arena_free(ctx->arena);
+    arena_reset(row_arena);
     ctx->arena = spec_arena;
   }
+  arena_free(row_arena);
   log_flush_same(ctx, &log);
+  if (log.mem)
+    fclose(log.mem);
+  free(log.text);
   free(log.last);
   return count;
 }
@@ -229,6 +251,7 @@ int driver_compile(Ctx *ctx, const char *path, const CompileOptions *opts,
   ctx->arena = arena_new();
   int errors = ctx->nerrors; // errors of earlier specs do not stop this one
   int count = -1;
+  ctx->read_bytes = ctx->built_bytes = 0; // the limits are per spec
   bool failed = false;
   Node *doc = include_resolve(ctx, path);
   Node *rows =

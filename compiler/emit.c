@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,16 +26,22 @@
 // Canonical text larger than this is refused: far above any request body
 // the API accepts, it stops an alias bomb from exhausting memory.
 #define EMIT_MAX_BYTES (64 << 20)
+#define EMIT_FEW_MEMBERS 16 // objects this small are sorted on the stack
 
 static bool emit_value(Buf *b, const json_t *v, int depth);
 
-// A line break and the indent for depth.
+// A line break and the indent for depth, in as few adds as it takes.
 static bool emit_newline(Buf *b, int depth) {
-  if (!buf_addc(b, '\n'))
+  static const char line[] = "\n                                ";
+  size_t want = 1 + 2 * (size_t)depth;
+  size_t n = want < sizeof line - 1 ? want : sizeof line - 1;
+  if (!buf_add(b, line, n))
     return false;
-  for (int i = 0; i < depth; i++)
-    if (!buf_add(b, "  ", 2))
+  for (want -= n; want > 0; want -= n) {
+    n = want < sizeof line - 2 ? want : sizeof line - 2;
+    if (!buf_add(b, line + 1, n))
       return false;
+  }
   return true;
 }
 
@@ -44,12 +51,16 @@ static bool emit_newline(Buf *b, int depth) {
 static bool emit_string(Buf *b, const char *s, size_t len) {
   static const char short_from[] = "\"\\\b\f\n\r\t";
   static const char short_to[] = "\"\\bfnrt";
+  // The bytes that need an escape: the C0 controls, '"' and '\\'.
+  static const bool escaped[256] = {
+      1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+      1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, ['"'] = 1, ['\\'] = 1};
   if (!buf_addc(b, '"'))
     return false;
   size_t run = 0; // start of the bytes not yet copied
   for (size_t i = 0; i < len; i++) {
     unsigned char c = (unsigned char)s[i];
-    if (c >= 0x20 && c != '"' && c != '\\')
+    if (!escaped[c])
       continue;
     // c == 0 is no short form, though strchr would find the terminator.
     const char *hit = c ? strchr(short_from, c) : NULL;
@@ -92,7 +103,49 @@ static bool digits_up(char *digits, int nd) {
 // %e and strtod use the locale's decimal point; hgc never calls
 // setlocale, so that is always the C locale's '.'. Sets *exp to the
 // decimal exponent of the first digit; returns the digit count.
+// Two shortcuts come first. A normal double has at most one decimal of
+// 15 digits or fewer within half a gap of it (the gaps are narrower than
+// 15-digit steps), so the first that reads back is the shortest. Specs'
+// numbers have a few decimals (1.05, 0.5): with k = 0, 1, ... decimals,
+// the nearest n / 10^k is tested by exact division (n and 10^k are exact
+// doubles, and division rounds as strtod does). Else %.14e: when it
+// reads back, its digits less trailing zeros are the shortest. Subnormals'
+// gaps are wider: they take the search.
 static int shortest_digits(double y, char digits[17], int *exp) {
+  static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6};
+  for (int k = 0; (y == 0 || y >= DBL_MIN) && k < 7; k++) {
+    double t = y * pow10[k] + 0.5;
+    if (t >= 1e15)
+      break;
+    unsigned long long n = (unsigned long long)t;
+    if ((double)n / pow10[k] != y)
+      continue;
+    char tmp[24];
+    int len = 0;
+    do
+      tmp[len++] = (char)('0' + n % 10);
+    while (n /= 10);
+    *exp = len - 1 - k;
+    int nd = len;
+    for (int i = 0; i < len; i++)
+      digits[i] = tmp[len - 1 - i];
+    while (nd > 1 && digits[nd - 1] == '0')
+      nd--;
+    return nd;
+  }
+  if (y >= DBL_MIN) {
+    char sci[32];
+    snprintf(sci, sizeof sci, "%.14e", y);
+    if (strtod(sci, NULL) == y) {
+      int nd = 15;
+      digits[0] = sci[0];
+      memcpy(digits + 1, sci + 2, 14);
+      while (nd > 1 && digits[nd - 1] == '0')
+        nd--;
+      *exp = atoi(strchr(sci, 'e') + 1);
+      return nd;
+    }
+  }
   for (int nd = 1; nd <= 17; nd++) {
     char sci[32]; // "d.dddddddddddddddde-308"
     snprintf(sci, sizeof sci, "%.*e", nd - 1, y);
@@ -143,6 +196,20 @@ static bool emit_real(Buf *b, double x) {
          buf_add(b, digits + exp + 1, nd - exp - 1);
 }
 
+// Digits by hand: printf's machinery costs more than the whole number.
+static bool emit_integer(Buf *b, json_int_t i) {
+  char tmp[24];
+  char *p = tmp + sizeof tmp;
+  unsigned long long u = i < 0 ? 0ULL - (unsigned long long)i
+                               : (unsigned long long)i;
+  do
+    *--p = (char)('0' + u % 10);
+  while (u /= 10);
+  if (i < 0)
+    *--p = '-';
+  return buf_add(b, p, (size_t)(tmp + sizeof tmp - p));
+}
+
 typedef struct {
   const char *key;
   size_t len; // keys may hold NULs (json_object_setn)
@@ -159,11 +226,28 @@ static int member_cmp(const void *pa, const void *pb) {
   return (a->len > b->len) - (a->len < b->len);
 }
 
+// Insertion sort for the few keys of a request's objects; qsort (and its
+// calls through a pointer) for a big map.
+static void sort_members(Member *m, size_t n) {
+  if (n > EMIT_FEW_MEMBERS) {
+    qsort(m, n, sizeof *m, member_cmp);
+    return;
+  }
+  for (size_t i = 1; i < n; i++) {
+    Member x = m[i];
+    size_t j = i;
+    for (; j > 0 && member_cmp(&m[j - 1], &x) > 0; j--)
+      m[j] = m[j - 1];
+    m[j] = x;
+  }
+}
+
 static bool emit_object(Buf *b, const json_t *obj, int depth) {
   size_t n = json_object_size(obj);
   if (n == 0)
     return buf_add(b, "{}", 2);
-  Member *m = malloc(n * sizeof *m);
+  Member few[EMIT_FEW_MEMBERS];
+  Member *m = n <= EMIT_FEW_MEMBERS ? few : malloc(n * sizeof *m);
   if (!m) {
     buf_free(b);
     return false;
@@ -174,13 +258,14 @@ static bool emit_object(Buf *b, const json_t *obj, int depth) {
   for (void *it = json_object_iter(o); it; it = json_object_iter_next(o, it))
     m[i++] = (Member){json_object_iter_key(it), json_object_iter_key_len(it),
                       json_object_iter_value(it)};
-  qsort(m, n, sizeof *m, member_cmp);
+  sort_members(m, n);
   bool ok = buf_addc(b, '{');
   for (i = 0; ok && i < n; i++)
     ok = (i == 0 || buf_addc(b, ',')) && emit_newline(b, depth + 1) &&
          emit_string(b, m[i].key, m[i].len) && buf_add(b, ": ", 2) &&
          emit_value(b, m[i].value, depth + 1);
-  free(m);
+  if (m != few)
+    free(m);
   return ok && emit_newline(b, depth) && buf_addc(b, '}');
 }
 
@@ -206,7 +291,7 @@ static bool emit_value(Buf *b, const json_t *v, int depth) {
   case JSON_STRING:
     return emit_string(b, json_string_value(v), json_string_length(v));
   case JSON_INTEGER:
-    return buf_addf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    return emit_integer(b, json_integer_value(v));
   case JSON_REAL:
     return emit_real(b, json_real_value(v));
   case JSON_TRUE:

@@ -63,6 +63,7 @@ typedef struct Arena Arena;
 
 Arena *arena_new(void);
 void arena_free(Arena *a);
+void arena_reset(Arena *a); // frees everything, keeps the memory to reuse
 void *arena_calloc(Arena *a, size_t size);            // zeroed; aborts on OOM
 char *arena_strndup(Arena *a, const char *s, size_t n); // NUL-terminated copy
 char *arena_strdup(Arena *a, const char *s);
@@ -619,6 +620,69 @@ int diff_files(Ctx *ctx, const char *a, const char *b,
 // the speech, words, pauses and estimated seconds, and a total.
 void explain_print(FILE *out, const Spec *spec, const Request *req,
                    int row_no);
+// `hgc explain --json`: the same as one compact JSON line, keys sorted:
+// {name, source, method, path, api, kind, scenes: [{n, speech, words,
+// pause_ms, seconds}], total_seconds, has_audio}; null where the text
+// shows "-" or "?". False (nothing printed) when a name or path is not
+// UTF-8.
+bool explain_json(FILE *out, const Spec *spec, const Request *req) HGC_WUR;
+
+// One scene's estimate, as explain prints it and the storyboard draws it.
+typedef struct {
+  const char *speech; // "script", "silence", "audio"; agent: the type
+  int words;          // spoken words; -1 when nothing is spoken
+  long pause_ms;      // pauses; -1 when the scene cannot have any
+  double seconds;     // estimated length; -1 until rendered (audio)
+} SceneTime;
+
+// How many scenes explain estimates: a video's or webm's, an agent
+// brief's; 0 for a raw prompt, a template or a translation.
+int explain_nscenes(const Spec *spec);
+// The estimate for scene i, 0 <= i < explain_nscenes(spec).
+SceneTime explain_scene(const Spec *spec, int i);
+
+//
+// preview.c
+//
+// The storyboard page of one artifact: a self-contained HTML document
+// (inline CSS only; nothing is fetched, no scripts), with a card per scene
+// and a timeline bar, or the brief and the prompt as sent for an agent.
+// Everything from the spec is HTML-escaped. Deterministic. malloc'd, the
+// caller frees; NULL when out of memory or over PREVIEW_MAX_BYTES.
+char *preview_page(const Spec *spec, const Request *req, int row_no,
+                   size_t *len);
+
+//
+// manual.c: hgc(1) and the shell completions, generated from the command
+// line's own tables (main.c), so they never drift from the parser
+//
+typedef struct {
+  const char *name;    // "build"
+  const char *args;    // "[options] SPEC..."
+  const char *summary; // one lowercase line
+} CliCommand;
+
+typedef struct {
+  const char *name;  // long name, without "--"
+  char short_name;   // 0: none
+  const char *arg;   // "FILE", "v2|v3"...; NULL for a flag
+  int id;            // main.c's OptId
+  unsigned cmds;     // a bit per command: 1u << its index in the table
+  const char *help;  // one lowercase line
+} CliOption;
+
+typedef struct {
+  const CliCommand *cmds;
+  int ncmds;
+  const CliOption *opts;
+  int nopts;
+} CliTables;
+
+// hgc(1) in roff (`hgc help --man`).
+void manual_page(FILE *out, const CliTables *t);
+// The completion script for shell "bash" or "zsh" (`hgc completion`);
+// false for another shell.
+bool manual_completion(FILE *out, const char *shell, const CliTables *t);
 
 //
 // migrate.c

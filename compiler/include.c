@@ -12,8 +12,10 @@
 // (aliases share them), so every merged map and spliced list is new; each
 // path is checked to stay under ctx->root after symlinks; the files being
 // resolved form a stack, which finds cycles and prints their chain; the
-// number of included files and their nesting are capped. Paths are taken
-// as written: variables are expanded later, on the merged tree.
+// number of included files and their nesting are capped (ctx->limits),
+// and so are the nodes merging builds, which count against the spec's
+// expansion budget. Paths are taken as written: variables are expanded
+// later, on the merged tree.
 #include "hgc.h"
 
 #include <errno.h>
@@ -21,8 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#define HGC_MAX_INCLUDES 1000 // included files loaded for one spec
 
 // A file being resolved: its includes are being followed.
 typedef struct {
@@ -32,7 +32,7 @@ typedef struct {
 
 typedef struct {
   Ctx *ctx;
-  Frame stack[HGC_MAX_DEPTH];
+  Frame *stack; // ctx->limits.depth entries
   int depth;
   int nincludes; // included files loaded so far
   bool stop;     // a limit was hit and reported: follow no more includes
@@ -164,6 +164,24 @@ const char *include_path(Ctx *ctx, const Node *at, const char *rel) {
 //
 // Merging
 //
+// Counts what merging and splicing build against the spec's budget of
+// built trees (ctx->limits.expansion; variable expansion spends the
+// rest). Aliases let two small files merge into far more than they
+// hold. False past the budget, reported once.
+static bool charge(Ctx *ctx, const Node *at, size_t bytes) {
+  size_t max = ctx->limits.expansion;
+  if (ctx->built_bytes > max)
+    return false;
+  ctx->built_bytes += bytes;
+  if (ctx->built_bytes <= max)
+    return true;
+  error_at(ctx, at->loc, "include fewer files, or use fewer aliases",
+           "merging the includes builds more than %zu bytes (the limit; "
+           "raise it with --max-expansion)",
+           max);
+  return false;
+}
+
 static Slot key_slot(const Node *key) {
   static const struct {
     const char *name;
@@ -212,6 +230,10 @@ static Pair *find_pair(Pair **idx, int n, Pair *p) {
 static Node *merge(Ctx *ctx, Node *base, Node *over, bool plain, bool top) {
   if (base->kind != NK_MAP || over->kind != NK_MAP)
     return over;
+  size_t pairs = (size_t)base->npairs + (size_t)over->npairs;
+  if (!charge(ctx, over, sizeof(Node) + (sizeof(Pair) + 2 * sizeof(Pair *)) *
+                                            pairs))
+    return over; // reported; the result is never used
   Node *m = node_new_map(ctx, over->loc);
   m->end = over->end;
   Pair **bidx = sorted_pairs(ctx, base);
@@ -245,10 +267,17 @@ static Node *merge(Ctx *ctx, Node *base, Node *over, bool plain, bool top) {
 //
 // Includes
 //
+// "a.yaml -> b.yaml -> a.yaml"; a long chain shows its first and last
+// files.
 static const char *chain(Resolver *r, int from, const char *last) {
   const char *s = r->stack[from].file->display;
-  for (int i = from + 1; i < r->depth; i++)
+  for (int i = from + 1; i < r->depth; i++) {
+    if (i - from == 4 && r->depth - i > 4) {
+      s = arena_printf(r->ctx->arena, "%s -> ...", s);
+      i = r->depth - 4;
+    }
     s = arena_printf(r->ctx->arena, "%s -> %s", s, r->stack[i].file->display);
+  }
   return arena_printf(r->ctx->arena, "%s -> %s", s, last);
 }
 
@@ -282,15 +311,18 @@ static Node *follow(Resolver *r, const Node *at, const Node *hgc, bool splice) {
                chain(r, i, r->stack[i].file->display));
       return NULL;
     }
-  if (r->depth == HGC_MAX_DEPTH) {
+  if (r->depth == ctx->limits.depth) {
     error_at(ctx, at->loc, "flatten the includes",
-             "includes nested too deeply (limit is %d levels)", HGC_MAX_DEPTH);
+             "includes nested too deeply (limit is %d levels; raise it with "
+             "--max-depth)",
+             ctx->limits.depth);
     r->stop = true;
     return NULL;
   }
-  if (++r->nincludes > HGC_MAX_INCLUDES) {
+  if (++r->nincludes > ctx->limits.includes) {
     error_at(ctx, at->loc, "include fewer files",
-             "too many includes (limit is %d)", HGC_MAX_INCLUDES);
+             "too many includes (limit is %d; raise it with --max-includes)",
+             ctx->limits.includes);
     r->stop = true;
     return NULL;
   }
@@ -354,6 +386,8 @@ static Node *splice_scenes(Resolver *r, const Node *scenes, const Node *hgc) {
     }
     Node *file = follow(r, inc->value, hgc, true);
     const Node *list = file ? spliced_scenes(ctx, file, inc->value) : NULL;
+    if (list && !charge(ctx, inc->value, sizeof(Node *) * (size_t)list->nitems))
+      list = NULL;
     for (int j = 0; list && j < list->nitems; j++)
       node_seq_push(ctx, out, list->items[j]);
   }
@@ -442,6 +476,8 @@ static Node *resolve_file(Resolver *r, const Node *at, const char *path,
 
 Node *include_resolve(Ctx *ctx, const char *path) {
   Resolver r = {.ctx = ctx};
+  r.stack = arena_calloc(ctx->arena, sizeof *r.stack *
+                                         (size_t)ctx->limits.depth);
   int errors = ctx->nerrors;
   const char *real = real_path(ctx, path);
   Node *doc = resolve_file(&r, NULL, path, real ? real : path, NULL, false);

@@ -5,10 +5,10 @@
 // one document, allocated in ctx->arena, or NULL after reporting. libyaml's
 // event parser drives an explicit, heap-allocated stack of open maps and
 // lists, so no input can overflow the C stack; nesting stops at
-// HGC_MAX_DEPTH. An alias shares its anchored Node, so the tree is a DAG:
-// later stages must not modify nodes in place. Nodes are counted as if
-// every alias were expanded and loading stops past HGC_MAX_NODES, so a
-// "billion laughs" file fails at once. Map keys are scalars, unique per
+// ctx->limits.depth. An alias shares its anchored Node, so the tree is a
+// DAG: later stages must not modify nodes in place. Nodes are counted as
+// if every alias were expanded and loading stops past ctx->limits.nodes,
+// so a "billion laughs" file fails at once. Map keys are scalars, unique per
 // map. Locs are 1-based and count characters, as libyaml's marks do.
 // Scalars keep libyaml's exact bytes and length (a "\0" escape makes a
 // NUL). Errors that leave the structure intact (duplicate keys, bad tags,
@@ -357,10 +357,12 @@ Node *node_copy(Ctx *ctx, const Node *n) {
 //
 // Counts one node against the budget; false (after reporting) past it.
 static bool count_node(Loader *l, Loc at) {
-  if (++l->count <= HGC_MAX_NODES)
+  if (++l->count <= l->ctx->limits.nodes)
     return true;
   error_at(l->ctx, at, "split the file",
-           "document too large (limit is %d nodes)", HGC_MAX_NODES);
+           "document too large (limit is %d nodes; raise it with "
+           "--max-nodes)",
+           l->ctx->limits.nodes);
   l->stop = true;
   return false;
 }
@@ -473,10 +475,12 @@ static void on_alias(Loader *l, const char *name, Loc at) {
     return;
   }
   l->count += e->size;
-  if (l->count > HGC_MAX_NODES) {
+  if (l->count > l->ctx->limits.nodes) {
     // each alias counts its anchor's whole content: nested aliases multiply
     error_at(l->ctx, at, "use fewer nested aliases",
-             "alias expansion too large (limit is %d nodes)", HGC_MAX_NODES);
+             "alias expansion too large (limit is %d nodes; raise it with "
+             "--max-nodes)",
+             l->ctx->limits.nodes);
     l->stop = true;
     return;
   }
@@ -516,9 +520,11 @@ static void open_node(Loader *l, NodeKind kind, const yaml_char_t *tag,
                       const yaml_char_t *anchor, bool flow, Loc at) {
   if (!count_node(l, at))
     return;
-  if (l->depth == HGC_MAX_DEPTH) {
+  if (l->depth == l->ctx->limits.depth) {
     error_at(l->ctx, at, "flatten the structure",
-             "nesting too deep (limit is %d levels)", HGC_MAX_DEPTH);
+             "nesting too deep (limit is %d levels; raise it with "
+             "--max-depth)",
+             l->ctx->limits.depth);
     l->stop = true;
     return;
   }

@@ -371,8 +371,9 @@ static json_t *lower_clip_v3(Lower *l, const Spec *spec) {
 
 // Several scenes: {type: studio, scenes: [avatar_video | image], canvas,
 // title?, caption?, callback?}. A speaking scene is an avatar_video whose
-// background can only be a colour; a silent one is an image held for
-// its duration.
+// background can only be a colour; a silent one is its image background
+// held for its duration, with no avatar on screen (the documented price
+// of v3's silence: docs/v2-or-v3.md).
 static json_t *lower_studio_v3(Lower *l, const Spec *spec) {
   json_t *body = json_object();
   json_object_set_new(body, "type", json_string("studio"));
@@ -478,10 +479,13 @@ static Request lower_v3(Lower *l, const Spec *spec) {
     r.body = lower_agent_v3(l, spec);
     break;
   case KIND_TEMPLATE:
-    // Same body as v2 but for `test`, which validate.c refuses under v3.
+    // v2's body, without `test` (validate.c lets only test: false through,
+    // and unsets it), plus `caption`: one boolean, burned in or not.
     r.path = arena_printf(l->ctx->arena, "/v3/templates/%s", spec->tmpl.id.s);
     r.body = lower_template(spec);
-    set_caption_v3(r.body, spec);
+    if (spec->caption.set || spec->caption_style.s)
+      json_object_set_new(r.body, "caption",
+                          json_boolean(spec->caption_style.s != NULL));
     break;
   case KIND_TRANSLATE:
     r.path = "/v3/video-translations";

@@ -22,6 +22,7 @@ typedef enum {
   CMD_BUILD,
   CMD_CHECK,
   CMD_EXPLAIN,
+  CMD_PREVIEW,
   CMD_MIGRATE,
   CMD_DIFF,
   CMD_SCHEMA,
@@ -31,14 +32,11 @@ typedef enum {
   CMD_WAIT,
   CMD_DOWNLOAD,
   CMD_QUOTA,
+  CMD_COMPLETION,
   NCMDS
 } CmdId;
 
-typedef struct {
-  const char *name;
-  const char *args;
-  const char *summary;
-} Command;
+typedef CliCommand Command;
 
 static const Command COMMANDS[NCMDS] = {
     [CMD_BUILD] = {"build", "[options] SPEC...",
@@ -46,6 +44,8 @@ static const Command COMMANDS[NCMDS] = {
     [CMD_CHECK] = {"check", "[options] SPEC...", "validate specs only"},
     [CMD_EXPLAIN] = {"explain", "[options] SPEC...",
                      "per scene: words, pauses and estimated seconds"},
+    [CMD_PREVIEW] = {"preview", "[options] SPEC...",
+                     "a storyboard page of each video, in HTML"},
     [CMD_SCHEMA] = {"schema", "",
                     "print the JSON Schema of the spec format (for editors)"},
     [CMD_DIFF] = {"diff", "[options] A B",
@@ -64,6 +64,8 @@ static const Command COMMANDS[NCMDS] = {
     [CMD_DOWNLOAD] = {"download", "[options] ID|ARTIFACT|SPEC...",
                       "download rendered videos (waiting if needed)"},
     [CMD_QUOTA] = {"quota", "[options]", "print the remaining API quota"},
+    [CMD_COMPLETION] = {"completion", "bash|zsh",
+                        "print the shell's completion script"},
 };
 
 typedef enum {
@@ -75,6 +77,7 @@ typedef enum {
   OPT_DIAGNOSTICS,
   OPT_HELP,
   OPT_JOBS,
+  OPT_JSON,
   OPT_MAX_BYTES,
   OPT_MAX_CELLS,
   OPT_MAX_DEPTH,
@@ -104,25 +107,22 @@ typedef enum {
 // Commands that take specs, and the runtime's commands.
 #define SPECS                                                              \
   (BIT(CMD_BUILD) | BIT(CMD_CHECK) | BIT(CMD_EXPLAIN) | BIT(CMD_MIGRATE) | \
-   BIT(CMD_DIFF) |                                                         \
+   BIT(CMD_DIFF) | BIT(CMD_PREVIEW) |                                      \
    BIT(CMD_RUN) |                                                          \
    BIT(CMD_SUBMIT) | BIT(CMD_STATUS) | BIT(CMD_WAIT) | BIT(CMD_DOWNLOAD))
-#define ALL (SPECS | BIT(CMD_QUOTA) | BIT(CMD_SCHEMA))
+#define ALL (SPECS | BIT(CMD_QUOTA) | BIT(CMD_SCHEMA) | BIT(CMD_COMPLETION))
 #define RUNTIME                                                            \
   (ALL & ~(BIT(CMD_BUILD) | BIT(CMD_CHECK) | BIT(CMD_EXPLAIN) |             \
-           BIT(CMD_MIGRATE) | BIT(CMD_DIFF) | BIT(CMD_SCHEMA)))
+           BIT(CMD_MIGRATE) | BIT(CMD_DIFF) | BIT(CMD_SCHEMA) |             \
+           BIT(CMD_PREVIEW) | BIT(CMD_COMPLETION)))
 #define VIDEOS (RUNTIME & ~BIT(CMD_QUOTA))
 // run, submit, wait, download: spec-format.md §7 "Runtime options".
 #define FOLLOW (VIDEOS & ~BIT(CMD_STATUS))
 
-typedef struct {
-  const char *name;    // long name, without "--"
-  char short_name;     // 0: none
-  const char *arg;     // argument name, or NULL for a flag
-  OptId id;
-  unsigned cmds;       // bit per CmdId where the option applies
-  const char *help;
-} Option;
+// A row: long name, short name, argument name (NULL: a flag), OptId, a
+// bit per CmdId where the option applies, help. manual.c reads the same
+// rows for the man page and the shell completions.
+typedef CliOption Option;
 
 // Sorted by long name; --help prints them in this order. A name may have
 // one row per set of commands (-o means one thing to build, another to
@@ -140,6 +140,8 @@ static const Option OPTIONS[] = {
      "diagnostic format (default text)"},
     {"help", 'h', NULL, OPT_HELP, ALL, "show this help"},
     {"jobs", 0, "N", OPT_JOBS, VIDEOS, "videos in flight at once (default 4)"},
+    {"json", 0, NULL, OPT_JSON, BIT(CMD_EXPLAIN),
+     "one JSON object per artifact, one a line"},
     {"max-bytes", 0, "N", OPT_MAX_BYTES, SPECS,
      "input bytes per spec (default 8388608)"},
     {"max-cells", 0, "N", OPT_MAX_CELLS, SPECS,
@@ -159,6 +161,8 @@ static const Option OPTIONS[] = {
     {"out", 'o', "DIR|-", OPT_OUT, BUILD,
      "output directory (default build/); - for stdout"},
     {"out", 'o', "DIR", OPT_OUT, FOLLOW, "where videos go (default videos/)"},
+    {"out", 'o', "FILE.html|DIR|-", OPT_OUT, BIT(CMD_PREVIEW),
+     "one page, or DIR/NAME.html (default preview/)"},
     {"plan", 0, "PLAN", OPT_PLAN, SPECS,
      "free|creator|team|enterprise script limit"},
     {"poll", 0, "MIN:MAX", OPT_POLL, FOLLOW,
@@ -182,12 +186,15 @@ static const Option OPTIONS[] = {
     {"werror", 0, NULL, OPT_WERROR, SPECS, "treat warnings as errors"},
 };
 #define NOPTIONS ((int)(sizeof OPTIONS / sizeof OPTIONS[0]))
+static const CliTables TABLES = {COMMANDS, NCMDS, OPTIONS, NOPTIONS};
 
 typedef struct {
   CmdId cmd;
   const char *out_dir; // "-" for stdout; NULL: the command's default
   bool body_only;
   bool check;
+  bool json;           // explain --json
+  bool git;            // diff called by git as its external diff
   const char *root;
   const char *to;      // migrate --to
   CompileOptions compile;
@@ -279,7 +286,8 @@ static int plan_chars(const char *plan) {
 }
 
 // The value of a --max-* option: a whole number from 1 to `ceiling`,
-// which keeps sizes in range and deep recursion within the C stack.
+// which keeps sizes in range and deep recursion within the C stack (1000
+// levels of nesting take under a megabyte of it, even under ASan).
 // Sets *out; returns -1, or the exit code of a usage error.
 static int limit_arg(const Option *o, const char *arg, uintmax_t ceiling,
                      uintmax_t *out) {
@@ -301,7 +309,7 @@ static int apply_option(Ctx *ctx, Args *a, const Option *o, const char *arg) {
   Limits *lim = &ctx->limits;
   uintmax_t v = 0;
   int rc = -1;
-  switch (o->id) {
+  switch ((OptId)o->id) {
   case OPT_API_KEY_FILE:
     a->rt.api_key_file = arg;
     break;
@@ -336,6 +344,9 @@ static int apply_option(Ctx *ctx, Args *a, const Option *o, const char *arg) {
   case OPT_JOBS:
     a->rt.jobs = arg;
     break;
+  case OPT_JSON:
+    a->json = true;
+    break;
   case OPT_MAX_BYTES:
     if ((rc = limit_arg(o, arg, (uintmax_t)1 << 30, &v)) < 0)
       lim->bytes = (size_t)v;
@@ -345,7 +356,7 @@ static int apply_option(Ctx *ctx, Args *a, const Option *o, const char *arg) {
       lim->cells = (int)v;
     return rc;
   case OPT_MAX_DEPTH:
-    if ((rc = limit_arg(o, arg, 10000, &v)) < 0)
+    if ((rc = limit_arg(o, arg, 1000, &v)) < 0)
       lim->depth = (int)v;
     return rc;
   case OPT_MAX_EXPANSION:
@@ -365,7 +376,7 @@ static int apply_option(Ctx *ctx, Args *a, const Option *o, const char *arg) {
       lim->output = (size_t)v;
     return rc;
   case OPT_MAX_VAR_DEPTH:
-    if ((rc = limit_arg(o, arg, 10000, &v)) < 0)
+    if ((rc = limit_arg(o, arg, 1000, &v)) < 0)
       lim->var_depth = (int)v;
     return rc;
   case OPT_OUT:
@@ -467,6 +478,7 @@ static int parse_args(Ctx *ctx, Args *a, int argc, char **argv) {
     a->specs[0] = a->specs[1];
     a->specs[1] = a->specs[4];
     a->nspecs = 2;
+    a->git = true;
   }
   if (a->cmd == CMD_DIFF && a->nspecs != 2)
     return usage_error("%s", "'hgc diff' takes two files, A and B");
@@ -483,6 +495,8 @@ static int parse_args(Ctx *ctx, Args *a, int argc, char **argv) {
     free(text);
     return HGC_OK;
   }
+  if (a->cmd == CMD_COMPLETION && a->nspecs != 1)
+    return usage_error("%s", "'hgc completion' takes one shell: bash or zsh");
   if (a->cmd == CMD_QUOTA && a->nspecs > 0)
     return usage_error("%s", "'hgc quota' takes no arguments");
   if (a->nspecs == 0 && a->cmd != CMD_QUOTA)
@@ -495,7 +509,9 @@ static int parse_args(Ctx *ctx, Args *a, int argc, char **argv) {
                            : "'hgc %s' needs at least one SPEC file",
                        COMMANDS[a->cmd].name);
   if (!a->out_dir)
-    a->out_dir = is_runtime(a->cmd) ? "videos" : "build";
+    a->out_dir = is_runtime(a->cmd)         ? "videos"
+                 : a->cmd == CMD_PREVIEW ? "preview"
+                                         : "build";
   a->rt.out_dir = a->out_dir;
   if (a->check && a->out_dir && strcmp(a->out_dir, "-") == 0)
     return usage_error("%s", "--check compares files in a directory; it "
@@ -574,11 +590,15 @@ static bool keep_artifact(Ctx *ctx, const Spec *spec, const Request *req,
   if (!claim_name(ctx, b, spec, row, row_no))
     return false;
   b->outs = grow(b->outs, &b->cap, b->nouts, sizeof(Output));
-  json_t *doc = b->args->body_only ? json_incref(req->body)
-                                   : emit_artifact(spec, req);
   Output *o = &b->outs[b->nouts];
-  o->text = doc ? emit_json(doc, &o->len) : NULL;
-  json_decref(doc);
+  if (b->args->cmd == CMD_PREVIEW) {
+    o->text = preview_page(spec, req, row_no, &o->len);
+  } else {
+    json_t *doc = b->args->body_only ? json_incref(req->body)
+                                     : emit_artifact(spec, req);
+    o->text = doc ? emit_json(doc, &o->len) : NULL;
+    json_decref(doc);
+  }
   if (!o->text) {
     error_at(ctx, row ? row->loc : spec->loc, "make the spec smaller",
              "artifact '%s' cannot be written (too large, or not UTF-8)",
@@ -611,7 +631,8 @@ static char *out_path(const Args *a, const Output *o) {
   size_t n = strlen(a->out_dir) + strlen(o->name) + 8;
   char *p = malloc(n);
   if (p)
-    snprintf(p, n, "%s/%s.json", a->out_dir, o->name);
+    snprintf(p, n, "%s/%s.%s", a->out_dir, o->name,
+             a->cmd == CMD_PREVIEW ? "html" : "json");
   return p;
 }
 
@@ -671,6 +692,28 @@ static int finish_build(const Build *b) {
   return HGC_OK;
 }
 
+// preview -o FILE.html (or -o -) writes one page, so it takes one
+// artifact; -o DIR writes DIR/NAME.html for each, as build does.
+static int finish_preview(const Build *b) {
+  const char *out = b->args->out_dir;
+  size_t n = strlen(out);
+  bool file = n > 5 && strcmp(out + n - 5, ".html") == 0;
+  if ((file || strcmp(out, "-") == 0) && b->nouts != 1) {
+    msg_error("'-o %s' writes one page, but there are %d artifacts; name "
+              "a directory to get NAME.html for each",
+              out, b->nouts);
+    return HGC_EUSAGE;
+  }
+  if (!file)
+    return finish_build(b);
+  int e = emit_write_file(out, b->outs[0].text, b->outs[0].len);
+  if (e) {
+    msg_error("cannot write '%s': %s", out, strerror(e));
+    return HGC_ESPEC;
+  }
+  return HGC_OK;
+}
+
 //
 // explain
 //
@@ -679,7 +722,16 @@ static bool explain_artifact(Ctx *ctx, const Spec *spec, const Request *req,
                              const Node *row, int row_no, void *user) {
   if (!claim_name(ctx, user, spec, row, row_no))
     return false;
-  explain_print(stdout, spec, req, row_no);
+  const Build *b = user;
+  if (!b->args->json) {
+    explain_print(stdout, spec, req, row_no);
+  } else if (!explain_json(stdout, spec, req)) {
+    error_at(ctx, row ? row->loc : spec->loc, NULL,
+             "artifact '%s' cannot be explained in JSON (a name or path is "
+             "not UTF-8)",
+             spec->name);
+    return false;
+  }
   return true;
 }
 
@@ -690,6 +742,11 @@ static bool check_artifact(Ctx *ctx, const Spec *spec, const Request *req,
 }
 
 static int run(Ctx *ctx, Args *a) {
+  if (a->cmd == CMD_COMPLETION)
+    return manual_completion(stdout, a->specs[0], &TABLES)
+               ? HGC_OK
+               : usage_error("'hgc completion' knows bash and zsh, not '%s'",
+                             a->specs[0]);
   if (!(ctx->root = driver_root(ctx, a->root)))
     return HGC_EUSAGE;
   Node *overrides = vars_overrides(ctx, &a->compile.vars);
@@ -700,8 +757,9 @@ static int run(Ctx *ctx, Args *a) {
     int changes = diff_files(ctx, a->specs[0], a->specs[1], &a->compile,
                              overrides, stdout,
                              isatty(STDOUT_FILENO) && !(no_color && *no_color));
-    // Like diff(1): 0 the same, 1 different; errors are usage-level.
-    return changes < 0 ? HGC_ESPEC : changes > 0 ? 1 : HGC_OK;
+    // Like diff(1): 0 the same, 1 different; errors are usage-level. git
+    // takes any status but 0 from an external diff for a crash.
+    return changes < 0 ? HGC_ESPEC : changes > 0 && !a->git ? 1 : HGC_OK;
   }
   if (a->cmd == CMD_MIGRATE) {
     int blocked = migrate_specs(ctx, a->specs, a->nspecs, &a->compile,
@@ -709,7 +767,8 @@ static int run(Ctx *ctx, Args *a) {
     return ctx->nerrors || blocked ? HGC_ESPEC : HGC_OK;
   }
   Build b = {.args = a, .names = json_object()};
-  ArtifactFn fn = a->cmd == CMD_BUILD     ? keep_artifact
+  ArtifactFn fn = a->cmd == CMD_BUILD || a->cmd == CMD_PREVIEW
+                       ? keep_artifact
                   : a->cmd == CMD_EXPLAIN ? explain_artifact
                                           : check_artifact;
   for (int i = 0; i < a->nspecs; i++)
@@ -717,6 +776,8 @@ static int run(Ctx *ctx, Args *a) {
   int rc = ctx->nerrors ? HGC_ESPEC : HGC_OK;
   if (rc == HGC_OK && a->cmd == CMD_BUILD)
     rc = finish_build(&b);
+  if (rc == HGC_OK && a->cmd == CMD_PREVIEW)
+    rc = finish_preview(&b);
   for (int i = 0; i < b.nouts; i++) {
     free(b.outs[i].name);
     free(b.outs[i].text);
@@ -824,7 +885,11 @@ int main(int argc, char **argv) {
     rc = HGC_EUSAGE;
   } else if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
              !strcmp(argv[1], "help")) {
-    usage(stdout, -1);
+    // `hgc help --man`: hgc(1), from the same tables as the help.
+    if (argc == 3 && !strcmp(argv[2], "--man"))
+      manual_page(stdout, &TABLES);
+    else
+      usage(stdout, -1);
     rc = HGC_OK;
   } else if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
     printf("hgc %s (spec format %d)\n", HGC_VERSION, HGC_FORMAT);

@@ -1,26 +1,86 @@
 // SPDX-License-Identifier: MIT
 // migrate.c: `hgc migrate --to v3`, what a move to the v3 API would do.
 //
-// Each spec is compiled twice, as v2 and as v3, and nothing is written.
-// The v3 compile's diagnostics are the blockers: every feature v3 cannot
-// express is an error at its line (validate.c check_api), so the report
-// quotes them as they are, captured rather than printed as errors of
-// this command. For a spec with no blocker, the report names each
-// artifact's endpoint change and the top-level body keys that go away or
-// appear. Errors under v2 are the spec's own: they are printed as usual
-// and count as errors of the run.
+// Each spec is compiled twice, as it says (v2 unless it chose v3: then
+// it is "already on v3") and as v3, and nothing is written. The v3
+// compile's diagnostics are the blockers: every feature v3 cannot express
+// is an error at its line (validate.c check_api), so the report quotes
+// them as they are, captured rather than printed as errors of this
+// command. For a spec with no blocker, the report names each artifact's
+// endpoint change, the top-level body keys that go away or appear, and
+// notes: what the v3 body means otherwise, and what the v3 schemas leave
+// unconfirmed. Errors of the spec as it is are its own: they are printed
+// as usual and count as errors of the run.
 #include "hgc.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-// name -> {"path", "body"} of every artifact one compile produced.
+static void add_note(json_t *notes, const char *text) {
+  json_array_append_new(notes, json_string(text));
+}
+
+// What a v3 body means that its v2 twin did not, and what the v3 schemas
+// leave unconfirmed, as notes for a spec that compiles under v3
+// (docs/v2-or-v3.md).
+static json_t *v3_notes(Ctx *ctx, const Spec *spec) {
+  json_t *notes = json_array();
+  bool ids = false;
+  bool breaks = false;
+  bool pitch = false;
+  for (int i = 0; i < spec->nscenes; i++) {
+    const Scene *s = &spec->scenes[i];
+    if (s->speech.kind == SPEECH_SILENCE) {
+      add_note(notes, arena_printf(ctx->arena,
+                                   "scene %d is silent: v3 shows its image "
+                                   "alone, without the avatar",
+                                   i + 1));
+      continue;
+    }
+    ids |= s->character.id.s != NULL;
+    breaks |= s->speech.kind == SPEECH_SCRIPT && s->speech.script.pauses;
+    pitch |= s->speech.kind == SPEECH_SCRIPT && s->voice.pitch.set;
+  }
+  if (ids)
+    add_note(notes,
+             spec->kind == KIND_WEBM
+                 ? "the avatar pose id is sent as a v3 look id (avatar_id); "
+                   "unconfirmed"
+                 : "avatar and talking photo ids are sent as v3 look ids; "
+                   "that they are the same ids is unconfirmed");
+  if (breaks)
+    add_note(notes,
+             "break tags are sent as written; whether v3 reads them is "
+             "unconfirmed");
+  if (pitch)
+    add_note(notes,
+             "voice pitch is sent as the same number, in semitones for v3; "
+             "v2's unit is unconfirmed");
+  if (spec->kind == KIND_VIDEO && spec->caption.v && !spec->caption_style.s)
+    add_note(notes,
+             "'caption: true' gives only a caption file (SRT) in v3; "
+             "caption: {style: default} also burns them in");
+  if (spec->kind == KIND_TEMPLATE)
+    add_note(notes,
+             "variables are sent as {name: text}; the value shape v3 wants "
+             "is unconfirmed");
+  if (spec->kind == KIND_TRANSLATE)
+    add_note(notes,
+             "v3 names languages ('Spanish (Spain)'); whether "
+             "'output_language' is one is unconfirmed");
+  return notes;
+}
+
+// name -> {"path", "body", "v3", "notes"?} of every artifact one compile
+// made.
 static bool collect(Ctx *ctx, const Spec *spec, const Request *req,
                     const Node *row, int row_no, void *user) {
-  (void)ctx, (void)row, (void)row_no;
-  json_object_set_new(user, spec->name,
-                      json_pack("{s:s, s:O}", "path", req->path, "body",
-                                req->body));
+  (void)row, (void)row_no;
+  json_t *art = json_pack("{s:s, s:O, s:b}", "path", req->path, "body",
+                          req->body, "v3", spec->api == API_V3);
+  if (spec->api == API_V3)
+    json_object_set_new(art, "notes", v3_notes(ctx, spec));
+  json_object_set_new(user, spec->name, art);
   return true;
 }
 
@@ -66,14 +126,37 @@ static json_t *compile_as(Ctx *ctx, const char *api, const char *path,
   return arts;
 }
 
+// How many of the artifacts are built for v3.
+static size_t count_v3(json_t *arts) {
+  const char *name;
+  json_t *art;
+  size_t n = 0;
+  json_object_foreach(arts, name, art)
+    n += json_is_true(json_object_get(art, "v3"));
+  return n;
+}
+
 int migrate_specs(Ctx *ctx, const char *const *specs, int nspecs,
                   const CompileOptions *opts, const Node *overrides,
                   FILE *out) {
   int blocked = 0;
   for (int i = 0; i < nspecs; i++) {
-    json_t *v2 = compile_as(ctx, "v2", specs[i], opts, overrides);
+    // As the spec says (whatever --api says): a spec on v2 already has
+    // its v2 build, one that chose v3 has nothing to migrate.
+    json_t *v2 = compile_as(ctx, NULL, specs[i], opts, overrides);
     if (!v2)
       continue;
+    size_t on_v3 = count_v3(v2);
+    if (on_v3 && on_v3 == json_object_size(v2)) {
+      fprintf(out, "%s: already on v3\n", specs[i]);
+      json_decref(v2);
+      continue;
+    }
+    if (on_v3) { // rows that choose their API (api: ${row.api}): all as v2
+      json_decref(v2);
+      if (!(v2 = compile_as(ctx, "v2", specs[i], opts, overrides)))
+        continue;
+    }
     // Capture the v3 diagnostics: they are the report, not our errors.
     char *text = NULL;
     size_t len = 0;
@@ -118,6 +201,10 @@ int migrate_specs(Ctx *ctx, const char *const *specs, int nspecs,
         json_t *b3 = json_object_get(a3, "body");
         key_delta(out, "    dropped: ", b2, b3);
         key_delta(out, "    added: ", b3, b2);
+        size_t k;
+        json_t *note;
+        json_array_foreach(json_object_get(a3, "notes"), k, note)
+          fprintf(out, "    note: %s\n", json_string_value(note));
       }
     }
     free(text);

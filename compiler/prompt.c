@@ -9,7 +9,9 @@
 // running "m:ss - m:ss" span), a rule, and the instruction. Fields the
 // brief leaves out are left out of the prompt, never printed empty.
 // Timestamps run on the exact sum of milliseconds and are rounded only
-// when printed, so rounding never drifts across scenes.
+// when printed, so rounding never drifts across scenes. After a scene
+// without a duration the start of the next ones is unknown, so they get
+// their length ("8 seconds") instead of a span.
 #include "hgc.h"
 
 #include <string.h>
@@ -60,7 +62,7 @@ const char *prompt_render(Ctx *ctx, const AgentBrief *brief) {
     if (ok && style)
       ok = buf_addstr(&b, "\n---\n\n");
     ok = ok && buf_addstr(&b, "# Scene-by-Scene Script\n");
-    long at = 0;
+    long at = 0; // where the scene starts; -1 when not known
     for (int i = 0; ok && i < brief->nscenes; i++) {
       const AgentScene *s = &brief->scenes[i];
       ok = buf_addf(&b, "\n### Scene %d: %s\n", i + 1, s->title.s);
@@ -69,14 +71,19 @@ const char *prompt_render(Ctx *ctx, const AgentBrief *brief) {
       bullet(&b, &ok, "Visual", &s->visual);
       if (ok && s->vo.s)
         ok = buf_addf(&b, "* **VO:** \"%s\"\n", s->vo.s);
-      if (ok && s->duration_ms) {
+      if (ok && s->duration_ms && at >= 0) {
         char from[48];
         char to[48];
         prompt_timestamp(at, from);
         prompt_timestamp(at + s->duration_ms, to);
         ok = buf_addf(&b, "* **Duration:** %s - %s\n", from, to);
-        at += s->duration_ms;
+      } else if (ok && s->duration_ms) {
+        char secs[32];
+        script_format_seconds(s->duration_ms, secs);
+        ok = buf_addf(&b, "* **Duration:** %s second%s\n", secs,
+                      s->duration_ms == 1000 ? "" : "s");
       }
+      at = at >= 0 && s->duration_ms ? at + s->duration_ms : -1;
     }
   }
   if (ok && brief->instruction.s)

@@ -23,7 +23,7 @@ typedef struct {
   size_t pos;   // next byte of f->text
   size_t mark;  // an offset whose position is known...
   Loc mark_loc; // ...and that position
-  int ncells;   // cells read so far, against HGC_MAX_NODES
+  int ncells;   // cells read so far, against ctx->limits.cells
   bool stop;    // an error after which the rest cannot be read
   Node **cells; // the current record's cells, reused
   int n;
@@ -99,9 +99,11 @@ static Node *quoted_field(Csv *c, Loc at) {
 static Node *field(Csv *c) {
   const char *t = c->f->text;
   Loc at = csv_loc(c, c->pos);
-  if (++c->ncells > HGC_MAX_NODES) {
+  if (++c->ncells > c->ctx->limits.cells) {
     error_at(c->ctx, at, "split the rows into several files",
-             "too many cells in the rows file (limit is %d)", HGC_MAX_NODES);
+             "too many cells in the rows file (limit is %d; raise it with "
+             "--max-cells)",
+             c->ctx->limits.cells);
     c->stop = true;
     return NULL;
   }

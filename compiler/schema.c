@@ -8,7 +8,9 @@
 // or forbid a key the compiler does not. Each key carries its JSON Schema
 // as text (parsed once per document) and a one-line description. Values
 // may also be whole `${...}` references, which only the compiler can
-// type, so typed fields accept them too ($defs/expr).
+// type, so typed fields accept them too ($defs/expr). The document keeps
+// to keywords draft-07 engines read alike (yaml-language-server is one):
+// tests/schemas.sh checks it, and every spec in the tests, against it.
 #include "hgc.h"
 
 #include <string.h>
@@ -19,20 +21,33 @@ typedef struct {
   const char *help;   // for editors' hover text
 } SchemaKey;
 
-#define NUM(extra) "{\"anyOf\": [{\"type\": \"number\"" extra "}, {\"$ref\": \"#/$defs/expr\"}]}"
-#define BOOL "{\"anyOf\": [{\"type\": \"boolean\"}, {\"$ref\": \"#/$defs/expr\"}]}"
-#define STR "{\"type\": [\"string\", \"number\"]}"
-#define ENUM(list) "{\"anyOf\": [{\"enum\": [" list "]}, {\"$ref\": \"#/$defs/expr\"}]}"
 #define REF(def) "{\"$ref\": \"#/$defs/" def "\"}"
+// Numbers and booleans may also be written as text, as the validator
+// reads CSV cells and quoted values ("1.5", "true").
+#define NUM(extra)                                                            \
+  "{\"anyOf\": [{\"type\": \"number\"" extra "}, " REF("decimal") ", "        \
+  REF("expr") "]}"
+#define INT(extra)                                                            \
+  "{\"anyOf\": [{\"type\": \"integer\"" extra "}, " REF("whole") ", "         \
+  REF("expr") "]}"
+#define BOOL                                                                  \
+  "{\"anyOf\": [{\"type\": \"boolean\"}, {\"enum\": [\"true\", "              \
+  "\"false\"]}, " REF("expr") "]}"
+#define STR "{\"type\": [\"string\", \"number\"]}"
+#define ENUM(list) "{\"anyOf\": [{\"enum\": [" list "]}, " REF("expr") "]}"
 #define OR_ID(def) "{\"anyOf\": [" STR ", " REF(def) "]}"
 #define MAP "{\"type\": \"object\"}"
 
 static const SchemaKey TOP[] = {
-    {"hgc", "{\"const\": 1}", "format version; must be 1"},
-    {"kind", ENUM("\"video\", \"agent\", \"webm\", \"template\", \"translate\""),
+    {"hgc", "{\"enum\": [1, \"1\"]}", "format version; must be 1"},
+    {"kind",
+     ENUM("\"video\", \"agent\", \"webm\", \"template\", \"translate\""),
      "what to make (default video)"},
     {"api", ENUM("\"v2\", \"v3\""), "HeyGen API to lower to (default v2)"},
-    {"name", "{\"type\": \"string\"}", "artifact name: [a-z0-9][a-z0-9._-]*"},
+    {"name",
+     "{\"anyOf\": [{\"type\": [\"string\", \"number\"], \"pattern\": "
+     "\"^[a-z0-9][a-z0-9._-]*$\"}, " REF("expr") "]}",
+     "artifact name: [a-z0-9][a-z0-9._-]*"},
     {"include", "{\"anyOf\": [{\"type\": \"string\"}, {\"type\": \"array\", "
                 "\"items\": {\"type\": \"string\"}}, {\"type\": \"null\"}]}",
      "files merged under this one"},
@@ -47,9 +62,14 @@ static const SchemaKey TOP[] = {
     {"caption", "{\"anyOf\": [" BOOL ", " REF("caption") "]}",
      "captions; {style: default} burns them in (v3)"},
     {"callback", REF("callback"), "webhook called when the video is ready"},
-    {"dimension", REF("dimension"), "size: 720p, 1080p, \"WxH\" or {aspect}"},
+    {"dimension",
+     "{\"anyOf\": [{\"enum\": [\"720p\", \"1080p\"]}, {\"type\": \"string\", "
+     "\"pattern\": \"^[0-9]+x[0-9]+$\"}, " REF("dimension") ", " REF("expr")
+     "]}",
+     "size: 720p, 1080p, \"WxH\" or {aspect}"},
     {"defaults", REF("scene"), "merged into every scene"},
-    {"scenes", "{\"type\": \"array\"}", "the scenes, in order"},
+    {"scenes", "{\"type\": \"array\", \"minItems\": 1}",
+     "the scenes, in order"},
     {"prompt", "{\"type\": \"string\"}", "agent: the prompt as is"},
     {"style", REF("style"), "agent: the global visual style"},
     {"instruction", "{\"type\": \"string\"}", "agent: catch-all instruction"},
@@ -62,7 +82,8 @@ static const SchemaKey TOP[] = {
     {"video_id", STR, "translate: a HeyGen video id (v2)"},
     {"output_language", STR, "translate: the target language"},
     {"translate_audio_only", BOOL, "translate: audio only, no lip sync"},
-    {"speaker_num", NUM(", \"minimum\": 1"), "translate: number of speakers"},
+    {"speaker_num", INT(", \"minimum\": 1, \"maximum\": 100"),
+     "translate: number of speakers"},
     {"remove_background", BOOL, "v3: remove the avatar's background"},
     {"style_id", STR, "agent, v3: a Video Agent style"},
     {"mode", ENUM("\"speed\", \"precision\""), "translate, v3: quality mode"},
@@ -79,7 +100,9 @@ static const SchemaKey SCENE[] = {
     {"audio", "{\"anyOf\": [{\"type\": \"string\"}, " REF("asset") "]}",
      "audio URL, or {asset: ./file.mp3}"},
     {"silence", REF("duration"), "a silent scene of this length"},
-    {"background", "{\"anyOf\": [{\"type\": \"string\"}, " REF("background") "]}",
+    {"background",
+     "{\"anyOf\": [" REF("color") ", " REF("background") ", " REF("expr")
+     "]}",
      "\"#RRGGBB\", or {color | image | video | asset, fit}"},
     {"include", "{\"type\": \"string\"}", "splice the scenes of a file here"},
 };
@@ -122,9 +145,10 @@ static const SchemaKey AUDIO_ASSET[] = {
     {"asset", "{\"type\": \"string\"}", "a local MP3 or WAV file"},
 };
 
+#define SIDE ", \"minimum\": 128, \"maximum\": 4096, \"multipleOf\": 2"
 static const SchemaKey DIMENSION[] = {
-    {"width", NUM(", \"minimum\": 128, \"maximum\": 4096"), "even pixels"},
-    {"height", NUM(", \"minimum\": 128, \"maximum\": 4096"), "even pixels"},
+    {"width", INT(SIDE), "even pixels"},
+    {"height", INT(SIDE), "even pixels"},
     {"aspect", ENUM("\"16:9\", \"9:16\", \"1:1\", \"4:3\", \"4:5\", \"5:4\", "
                     "\"auto\""),
      "aspect ratio (5:4 and auto: v3)"},
@@ -256,6 +280,15 @@ json_t *schema_document(void) {
       defs, "expr",
       parse("{\"type\": \"string\", \"pattern\": \"\\\\$\\\\{\", "
             "\"description\": \"a ${variable}, typed when expanded\"}"));
+  json_object_set_new(
+      defs, "decimal",
+      parse("{\"type\": \"string\", \"pattern\": "
+            "\"^[-+]?[0-9]+(\\\\.[0-9]+)?$\", "
+            "\"description\": \"a number written as text\"}"));
+  json_object_set_new(
+      defs, "whole",
+      parse("{\"type\": \"string\", \"pattern\": \"^[-+]?[0-9]+$\", "
+            "\"description\": \"a whole number written as text\"}"));
   json_object_set_new(
       defs, "color",
       parse("{\"type\": \"string\", \"pattern\": "

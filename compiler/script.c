@@ -26,15 +26,17 @@
 #define LINT_BANGS 3           // this many '!' in one script
 #define LINT_MAX 10            // lint warnings per script; more is noise
 #define QUOTE_MAX 40           // bytes of a bad tag quoted in a message
+#define SCRIPT_MAX_BYTES (1 << 20) // text kept: far over any plan's limit
 // Exact positions cost a walk of the scalar's source; past this many in
 // one script (only a pathological one), messages use the scalar's start.
 #define LOC_BUDGET 256
 
-enum { RE_TAG_START, RE_TAG, RE_ATTR, RE_COUNT };
+enum { RE_TAG, RE_ATTR, RE_COUNT };
 
+// Both patterns are anchored where the match starts, which lets PCRE2's
+// JIT (when the library has one) run them: a script is scanned once per
+// batch row.
 static const char *const re_src[RE_COUNT] = {
-    // '<' then a letter or '/' starts a tag; "a < b" is text.
-    [RE_TAG_START] = "<[A-Za-z/]",
     // A whole tag, anchored at its '<'. Groups: 1 the '/' of </name>,
     // 2 the name, 3 the attributes, 4 the '/' of <name/>. Unquoted values
     // match too, so that they get their own message. Every quantifier is
@@ -50,16 +52,18 @@ static const char *const re_src[RE_COUNT] = {
 };
 
 // Compiled on first use and kept for the run (never freed: the patterns
-// are constants, and every compilation reuses them).
+// are constants, and every compilation reuses them). Without a JIT,
+// pcre2_match interprets them: same results, slower.
 static pcre2_code *re_get(int id) {
   static pcre2_code *code[RE_COUNT];
   if (!code[id]) {
     int err;
     PCRE2_SIZE at;
-    code[id] = pcre2_compile((PCRE2_SPTR)re_src[id], PCRE2_ZERO_TERMINATED, 0,
-                             &err, &at, NULL);
+    code[id] = pcre2_compile((PCRE2_SPTR)re_src[id], PCRE2_ZERO_TERMINATED,
+                             PCRE2_ANCHORED, &err, &at, NULL);
     if (!code[id])
       unreachable();
+    pcre2_jit_compile(code[id], PCRE2_JIT_COMPLETE);
   }
   return code[id];
 }
@@ -138,16 +142,29 @@ static bool dec_scale(const Decimal *d, int shift, long limit, long *out,
   return true;
 }
 
+// Written backwards from the last digit: every pause of every script
+// comes through here, and snprintf costs more than the rest of a pause.
 void script_format_seconds(long ms, char out[32]) {
   unsigned long m = ms < 0 ? 0UL - (unsigned long)ms : (unsigned long)ms;
-  const char *sign = ms < 0 ? "-" : "";
-  if (m % 1000 == 0) {
-    snprintf(out, 32, "%s%lu", sign, m / 1000);
-    return;
+  char tmp[32];
+  char *p = tmp + sizeof tmp;
+  *--p = '\0';
+  unsigned long frac = m % 1000;
+  if (frac) { // 1.05s: "05", then the point
+    int places = 3;
+    for (; frac % 10 == 0; frac /= 10)
+      places--;
+    for (int i = 0; i < places; i++, frac /= 10)
+      *--p = (char)('0' + frac % 10);
+    *--p = '.';
   }
-  int n = snprintf(out, 32, "%s%lu.%03lu", sign, m / 1000, m % 1000);
-  while (out[n - 1] == '0')
-    out[--n] = '\0';
+  unsigned long whole = m / 1000;
+  do
+    *--p = (char)('0' + whole % 10);
+  while (whole /= 10);
+  if (ms < 0)
+    *--p = '-';
+  memcpy(out, p, (size_t)(tmp + sizeof tmp - p));
 }
 
 static const char *const DURATION_HINT = "write 1.5s or 1500ms";
@@ -182,6 +199,10 @@ static const char *check_ms(Ctx *ctx, const Decimal *d, int shift,
   return NULL;
 }
 
+static const char *invalid_duration(Ctx *ctx, const Node *n) {
+  return arena_printf(ctx->arena, "invalid duration '%s'", n->text);
+}
+
 // duration = 1.5s | 500ms | seconds as a YAML number | "2" (a string that
 // is exactly a decimal number, as CSV cells are)
 const char *script_duration(Ctx *ctx, const Node *n, long *ms,
@@ -193,10 +214,8 @@ const char *script_duration(Ctx *ctx, const Node *n, long *ms,
     return arena_printf(ctx->arena,
                         "expected a duration such as '1.5s', got %s",
                         node_kind_name(n));
-  const char *invalid =
-      arena_printf(ctx->arena, "invalid duration '%s'", n->text);
   if (strlen(n->text) != n->len)
-    return invalid;
+    return invalid_duration(ctx, n);
   // YAML's .inf and .nan are floats too
   if (type == ST_FLOAT && strpbrk(n->text, "iInN"))
     return arena_printf(ctx->arena, "duration '%s' is not a finite number",
@@ -206,14 +225,14 @@ const char *script_duration(Ctx *ctx, const Node *n, long *ms,
   size_t k = dec_parse(n->text, n->len, number, &d);
   const char *unit = n->text + k;
   if (k == 0 || (number && *unit))
-    return invalid;
+    return invalid_duration(ctx, n);
   int shift;
   if (!*unit || strcmp(unit, "s") == 0)
     shift = 3;
   else if (strcmp(unit, "ms") == 0)
     shift = 0;
   else
-    return invalid;
+    return invalid_duration(ctx, n);
   const char *err = check_ms(ctx, &d, shift, "duration", n->text, ms, hint);
   if (!err)
     *hint = NULL;
@@ -307,15 +326,18 @@ static const char *quote(Scan *s, const Node *n, size_t off, size_t end) {
   return q;
 }
 
-static bool re_match(Scan *s, int id, const char *text, size_t len, size_t from,
-                     bool anchored) {
-  return pcre2_match(re_get(id), (PCRE2_SPTR)text, len, from,
-                     anchored ? PCRE2_ANCHORED : 0, s->md, NULL) > 0;
+// Does pattern id match text[from..len), starting exactly at from?
+static bool re_match(Scan *s, int id, const char *text, size_t len,
+                     size_t from) {
+  return pcre2_match(re_get(id), (PCRE2_SPTR)text, len, from, 0, s->md,
+                     NULL) > 0;
 }
 
+// Text comes a character at a time: buf_addc is the fast path for it.
 static void out_add(Scan *s, const char *p, size_t n) {
   s->written = true;
-  if (!s->overflow && !buf_add(&s->out, p, n))
+  if (!s->overflow &&
+      !(n == 1 ? buf_addc(&s->out, *p) : buf_add(&s->out, p, n)))
     s->overflow = true;
 }
 
@@ -344,9 +366,9 @@ static void flush_pause(Scan *s, bool more) {
   script_format_seconds(s->pause, secs);
   if (s->written)
     out_add(s, " ", 1);
-  char tag[64];
-  int len = snprintf(tag, sizeof tag, "<break time=\"%ss\"/>", secs);
-  out_add(s, tag, (size_t)len);
+  out_add(s, "<break time=\"", 13);
+  out_add(s, secs, strlen(secs));
+  out_add(s, "s\"/>", 4);
   if (more)
     out_add(s, " ", 1);
   s->pauses++;
@@ -438,7 +460,7 @@ typedef struct {
 } Attr;
 
 static bool match_tag(Scan *s, const Node *n, size_t at, Tag *t) {
-  if (!re_match(s, RE_TAG, n->text, n->len, at, true))
+  if (!re_match(s, RE_TAG, n->text, n->len, at))
     return false;
   PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
   *t = (Tag){.start = ov[0],
@@ -455,7 +477,7 @@ static bool match_tag(Scan *s, const Node *n, size_t at, Tag *t) {
 // The attribute at *at in t, if any; moves *at past it.
 static bool next_attr(Scan *s, const Node *n, const Tag *t, size_t *at,
                       Attr *a) {
-  if (!re_match(s, RE_ATTR, n->text, t->attrs_end, *at, true))
+  if (!re_match(s, RE_ATTR, n->text, t->attrs_end, *at))
     return false;
   PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
   int g = ov[4] != PCRE2_UNSET ? 2 : ov[6] != PCRE2_UNSET ? 3 : 4;
@@ -627,12 +649,23 @@ static size_t scan_tag(Scan *s, const Node *n, size_t at) {
   return t.end;
 }
 
+// Where the next tag starts at or after i: '<' then a letter or '/' ("a <
+// b" is text); len when there is none.
+static size_t next_tag(const Node *n, size_t i) {
+  const char *lt;
+  while ((lt = memchr(n->text + i, '<', n->len - i))) {
+    i = (size_t)(lt - n->text) + 1;
+    char c = i < n->len ? n->text[i] : '\0';
+    if (c == '/' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))
+      return i - 1;
+  }
+  return n->len;
+}
+
 static void scan_text(Scan *s, const Node *n) {
   size_t i = 0;
   while (i < n->len) {
-    size_t p = n->len;
-    if (re_match(s, RE_TAG_START, n->text, n->len, i, false))
-      p = pcre2_get_ovector_pointer(s->md)[0];
+    size_t p = next_tag(n, i);
     feed_text(s, n, i, p);
     if (p == n->len)
       break;
@@ -691,6 +724,13 @@ static void bad_shape(Scan *s, const Node *n, bool item) {
            node_kind_name(n));
 }
 
+// "script of scene 2", for messages; scene 0 is the script under
+// `defaults`.
+static const char *whose(Ctx *ctx, int scene_no) {
+  return scene_no ? arena_printf(ctx->arena, "script of scene %d", scene_no)
+                  : "default script";
+}
+
 // script = TEXT | [ (TEXT | {pause: DURATION})... ]
 bool script_compile(Ctx *ctx, const Node *script, int scene_no, Script *out) {
   Scan s = {.ctx = ctx};
@@ -700,7 +740,7 @@ bool script_compile(Ctx *ctx, const Node *script, int scene_no, Script *out) {
     msg_error("out of memory");
     abort();
   }
-  buf_init(&s.out, HGC_MAX_SPEC_BYTES);
+  buf_init(&s.out, SCRIPT_MAX_BYTES);
   if (script->kind == NK_SEQ) {
     for (int i = 0; i < script->nitems; i++) {
       const Node *item = script->items[i];
@@ -723,20 +763,16 @@ bool script_compile(Ctx *ctx, const Node *script, int scene_no, Script *out) {
   end_sentence(&s);
   if (s.pause)
     flush_pause(&s, false);
-  // scene 0 is the script under `defaults`
-  const char *whose =
-      scene_no ? arena_printf(ctx->arena, "script of scene %d", scene_no)
-               : "default script";
   if (s.bangs >= LINT_BANGS && lint(&s))
     warn_at(ctx, where_loc(&s, s.bang_at), "keep one or two",
-            "%d exclamation marks in the %s", s.bangs, whose);
+            "%d exclamation marks in the %s", s.bangs, whose(ctx, scene_no));
   if (!s.bad_shape && s.words == 0)
     error_at(ctx, script->loc, "use 'silence: 2s' for a scene without speech",
-             "%s has no spoken text", whose);
+             "%s has no spoken text", whose(ctx, scene_no));
   if (s.overflow || s.chars > ctx->plan_chars)
     error_at(ctx, script->loc, "split the scene, or use a bigger --plan",
-             "%s is too long: %d characters (limit is %d)", whose, s.chars,
-             ctx->plan_chars);
+             "%s is too long: %d characters (limit is %d)",
+             whose(ctx, scene_no), s.chars, ctx->plan_chars);
   *out = (Script){
       .text =
           arena_strndup(ctx->arena, s.out.data ? s.out.data : "", s.out.len),

@@ -146,14 +146,21 @@ static bool get_num(V *v, const Node *n, const char *what, Num *out) {
   out->loc = n->loc;
   out->is_int = t == ST_INT || (text_num && !strchr(n->text, '.'));
   errno = 0;
+  char *end;
   if (out->is_int) {
-    out->i = strtoll(n->text, NULL, 10);
+    out->i = strtoll(n->text, &end, 10);
     out->d = (double)out->i;
   } else {
-    out->d = strtod(n->text, NULL);
+    out->d = strtod(n->text, &end);
   }
-  if (errno == ERANGE || !isfinite(out->d)) {
+  if (errno == ERANGE) {
     error_at(v->ctx, n->loc, NULL, "'%s' is out of range", what);
+    return false;
+  }
+  // YAML's .inf and .nan are floats that strtod does not read at all
+  if (*end || !isfinite(out->d)) {
+    error_at(v->ctx, n->loc, "write a number such as 1.5",
+             "'%s' must be a finite number, not '%s'", what, n->text);
     return false;
   }
   return true;
@@ -331,11 +338,22 @@ static void parse_character(V *v, const Node *n, CharKind kind,
       "motion_prompt", "expressiveness", "image", "asset"};
   static const char *const engines[] = {"avatar_iv", "avatar_v", "avatar_iii"};
   static const char *const levels[] = {"high", "medium", "low"};
+  const Node *source = NULL; // the first of id, image and asset
   for (int i = 0; i < n->npairs; i++) {
     const char *k = n->pairs[i].key->text;
     const Node *val = n->pairs[i].value;
     if (!known_key(v, n->pairs[i].key, keys, COUNT(keys)))
       continue;
+    // One speaker: a look by id, or a photo by URL or file, never two.
+    if (!strcmp(k, "id") || !strcmp(k, "image") || !strcmp(k, "asset")) {
+      if (source) {
+        error_at(v->ctx, n->pairs[i].key->loc,
+                 "keep one: 'id' names a look, 'image' or 'asset' a photo",
+                 "'%s' has both '%s' and '%s'", key, source->text, k);
+        continue;
+      }
+      source = n->pairs[i].key;
+    }
     if (strcmp(k, "id") == 0)
       get_str(v, val, "id", &c->id);
     else if (strcmp(k, "engine") == 0)
@@ -561,7 +579,13 @@ static void apply_defaults(Scene *s, const Scene *d, bool has_character,
   if (!has_character)
     s->character = d->character;
   else if (s->character.kind == d->character.kind) {
-    merge_str(&s->character.id, &d->character.id);
+    // id, image and asset are one choice: the scene's replaces the default's
+    if (!s->character.id.s && !s->character.image &&
+        !s->character.image_url.s) {
+      s->character.id = d->character.id;
+      s->character.image = d->character.image;
+      s->character.image_url = d->character.image_url;
+    }
     merge_str(&s->character.style, &d->character.style);
     merge_num(&s->character.scale, &d->character.scale);
     if (!s->character.offset_x.set) {
@@ -571,10 +595,6 @@ static void apply_defaults(Scene *s, const Scene *d, bool has_character,
     merge_str(&s->character.engine, &d->character.engine);
     merge_str(&s->character.motion_prompt, &d->character.motion_prompt);
     merge_str(&s->character.expressiveness, &d->character.expressiveness);
-    if (!s->character.image && !s->character.image_url.s) {
-      s->character.image = d->character.image;
-      s->character.image_url = d->character.image_url;
-    }
   }
   if (!has_voice)
     s->voice = d->voice;
@@ -842,6 +862,18 @@ static bool is_name(const char *s) {
   return true;
 }
 
+// OUT/NAME.json and its temp file .NAME.json.XXXXXX must fit NAME_MAX.
+#define NAME_MAX_CHARS 200
+
+static bool name_fits(V *v, Loc at, const char *name) {
+  if (strlen(name) <= NAME_MAX_CHARS)
+    return true;
+  error_at(v->ctx, at, "use a shorter 'name:'",
+           "artifact name is too long: %zu characters (limit is %d)",
+           strlen(name), NAME_MAX_CHARS);
+  return false;
+}
+
 // The artifact name: `name:` or the file's stem.
 static void parse_name(V *v, const Node *doc, const char *path, Spec *spec) {
   const Node *n = node_get(doc, "name");
@@ -856,7 +888,8 @@ static void parse_name(V *v, const Node *doc, const char *path, Spec *spec) {
                "'%s' is not a valid artifact name", s.s);
       return;
     }
-    spec->name = s.s;
+    if (name_fits(v, n->loc, s.s))
+      spec->name = s.s;
     return;
   }
   const char *base = strrchr(path, '/');
@@ -871,7 +904,8 @@ static void parse_name(V *v, const Node *doc, const char *path, Spec *spec) {
              "file name '%s' is not a valid artifact name", stem);
     return;
   }
-  spec->name = stem;
+  if (name_fits(v, doc->loc, stem))
+    spec->name = stem;
 }
 
 // The spec's path relative to the project root, for the artifact. A spec
@@ -1342,6 +1376,14 @@ static void top_config(V *v, const Node *n, Spec *spec) {
                  "'duration' must be between 5s and 300s, not %s",
                  val->text);
         a->duration_ms = 0;
+      } else if (a->duration_ms % 1000) {
+        // duration_sec is an integer in the API: never rounded silently
+        long s = a->duration_ms / 1000;
+        error_at(v->ctx, val->loc,
+                 arena_printf(v->ctx->arena, "use %lds or %lds", s, s + 1),
+                 "'duration' must be a whole number of seconds, not %s",
+                 val->text);
+        a->duration_ms = 0;
       }
     }
   }
@@ -1362,9 +1404,12 @@ static void top_files(V *v, const Node *n, Spec *spec) {
   for (int i = 0; i < n->nitems; i++) {
     const Node *f = n->items[i];
     AgentFile *out = &a->files[a->nfiles];
-    if (!expect_map(v, f, "files item", "write {asset: ./file.png} or "
-                                        "{asset_id: ID}") ||
-        !check_keys(v, f, keys, 2))
+    if (f->kind != NK_MAP) {
+      error_at(v->ctx, f->loc, "write {asset: ./file.png} or {asset_id: ID}",
+               "file %d must be a map, not %s", i + 1, node_kind_name(f));
+      continue;
+    }
+    if (!check_keys(v, f, keys, 2))
       continue;
     const Pair *id = node_get_pair(f, "asset_id");
     const Pair *path = node_get_pair(f, "asset");
@@ -1596,35 +1641,93 @@ static void v2_only(V *v, Loc loc, const char *hint, const char *what,
            why ? why : "");
 }
 
-// Reports a v3-only feature used under v2.
-static void v3_only(V *v, Loc loc, const char *what) {
+// Reports a v3-only feature used under v2; hint NULL: the usual one.
+static void v3_only(V *v, Loc loc, const char *what, const char *hint) {
   if (said_before(v, loc))
     return;
   error_at(v->ctx, loc,
-           arena_printf(v->ctx->arena,
-                        "set 'api: v3' (or --api v3), or remove %s", what),
+           hint ? hint
+                : arena_printf(v->ctx->arena,
+                               "set 'api: v3' (or --api v3), or remove %s",
+                               what),
            "%s needs api: v3", what);
+}
+
+#define V3_MAX_SILENCE_MS 300000 // a v3 still image scene's duration
+
+// True when v3 renders the video as a studio video: several scenes, or
+// one silent scene (an image scene).
+static bool is_studio(const Spec *spec) {
+  return spec->kind == KIND_VIDEO &&
+         (spec->nscenes > 1 || spec->scenes[0].speech.kind == SPEECH_SILENCE);
+}
+
+static Loc image_loc(const Character *c) {
+  return c->image ? c->image->loc : c->image_url.loc;
+}
+
+// An image as the speaker: a talking photo under v3; never an avatar.
+static void check_image(V *v, const Character *c, bool v3) {
+  if (!c->image_url.s && !c->image)
+    return;
+  if (c->kind == CHAR_AVATAR) {
+    if (!said_before(v, image_loc(c)))
+      error_at(v->ctx, image_loc(c),
+               "use 'talking_photo: {image: URL}' for a photo",
+               "an avatar is an id; only a talking photo can be an image");
+  } else if (!v3) {
+    v3_only(v, image_loc(c), "a talking photo given as an image",
+            "set 'api: v3' (or --api v3), or give the photo's 'id'");
+  }
 }
 
 static void check_scene_v2(V *v, const Scene *s) {
   const Character *c = &s->character;
   if (c->engine.s)
-    v3_only(v, c->engine.loc, "'engine'");
+    v3_only(v, c->engine.loc, "'engine'", NULL);
   if (c->motion_prompt.s)
-    v3_only(v, c->motion_prompt.loc, "'motion_prompt'");
+    v3_only(v, c->motion_prompt.loc, "'motion_prompt'", NULL);
   if (c->expressiveness.s)
-    v3_only(v, c->expressiveness.loc, "'expressiveness'");
-  if (c->image_url.s || c->image)
-    v3_only(v, c->image ? c->image->loc : c->image_url.loc,
-            "a talking photo given as an image");
+    v3_only(v, c->expressiveness.loc, "'expressiveness'", NULL);
+  check_image(v, c, false);
   if (s->voice.volume.set)
-    v3_only(v, s->voice.volume.loc, "voice 'volume'");
+    v3_only(v, s->voice.volume.loc, "voice 'volume'",
+            "set 'api: v3' (or --api v3), or remove 'volume'");
   if (s->voice.locale.s)
-    v3_only(v, s->voice.locale.loc, "voice 'locale'");
+    v3_only(v, s->voice.locale.loc, "voice 'locale'",
+            "set 'api: v3' (or --api v3), or remove 'locale'");
 }
 
-// The scene checks under v3. `studio`: the video has several scenes (or a
-// silent one), which v3 renders as a studio video.
+// A motion field the chosen engine rejects (heygen-api-v3.md: avatar_iii
+// takes neither, avatar_v no expressiveness).
+static void engine_clash(V *v, const Str *field, const char *name,
+                         const Str *engine, const char *hint) {
+  if (field->s && !said_before(v, field->loc))
+    error_at(v->ctx, field->loc, hint,
+             "'%s' does not work with engine '%s'", name, engine->s);
+}
+
+// The engine and what it allows.
+static void check_engine(V *v, const Character *c) {
+  const Str *e = &c->engine;
+  if (!e->s)
+    return;
+  if (c->image_url.s || c->image) {
+    if (!said_before(v, e->loc))
+      error_at(v->ctx, e->loc, "remove 'engine'",
+               "a talking photo given as an image has no 'engine'");
+  } else if (!strcmp(e->s, "avatar_iii")) {
+    engine_clash(v, &c->motion_prompt, "motion_prompt", e,
+                 "remove it, or use engine 'avatar_iv' or 'avatar_v'");
+    engine_clash(v, &c->expressiveness, "expressiveness", e,
+                 "remove it, or use engine 'avatar_iv'");
+  } else if (!strcmp(e->s, "avatar_v")) {
+    engine_clash(v, &c->expressiveness, "expressiveness", e,
+                 "remove it, or use engine 'avatar_iv'");
+  }
+}
+
+// The scene checks under v3. `studio`: the video is a studio video.
 static void check_scene_v3(V *v, const Scene *s, bool studio) {
   const Character *c = &s->character;
   // A style hgc filled in (webm's normal) has no position: not the user's.
@@ -1637,93 +1740,126 @@ static void check_scene_v3(V *v, const Scene *s, bool studio) {
   if (c->offset_x.set)
     v2_only(v, c->offset_x.loc, NULL, "avatar 'offset'",
             "the server lays out the avatar");
-  Loc image = c->image ? c->image->loc : c->image_url.loc;
-  if (c->kind == CHAR_AVATAR && (c->image_url.s || c->image) &&
-      !said_before(v, image))
-    error_at(v->ctx, image, "use 'talking_photo: {image: URL}' for a photo",
-             "an avatar is an id; only a talking photo can be an image");
-  if (c->engine.s && (c->image_url.s || c->image) &&
-      !said_before(v, c->engine.loc))
-    error_at(v->ctx, c->engine.loc, "remove 'engine'",
-             "a talking photo given as an image has no 'engine'");
+  check_image(v, c, true);
+  check_engine(v, c);
   if (s->voice.speed.set && s->voice.speed.d > 1.5)
-    v2_only(v, s->voice.speed.loc, "use a speed from 0.5 to 1.5",
+    v2_only(v, s->voice.speed.loc,
+            "use a speed from 0.5 to 1.5, or build with --api v2",
             "a voice 'speed' above 1.5", NULL);
   const Background *bg = &s->background;
+  bool silent = s->speech.kind == SPEECH_SILENCE;
   if (bg->kind == BG_VIDEO)
-    v2_only(v, bg->loc, "use an image or a colour background, or --api v2",
+    v2_only(v, bg->loc,
+            studio ? "use a colour background, or --api v2"
+                   : "use an image or a colour background, or --api v2",
             "a video background", NULL);
-  else if (bg->fit.s)
-    v2_only(v, bg->fit.loc, NULL, "background 'fit'",
-            "v3's fit places the avatar, not the background");
-  if (s->speech.kind == SPEECH_SILENCE) {
-    if (bg->kind != BG_IMAGE && !said_before(v, s->speech.loc))
-      error_at(v->ctx, s->speech.loc,
-               "give the scene an image background, or --api v2",
-               "a silent scene needs an image background in v3 (it is "
-               "shown for the duration)");
-  } else if (studio && bg->kind == BG_IMAGE) {
+  else if (studio && !silent && bg->kind == BG_IMAGE)
     v2_only(v, bg->loc, "use a colour, or --api v2",
             "an image background in a video of several scenes",
             "studio scenes take colours only");
-  }
+  else if (studio && !silent && bg->kind == BG_COLOR &&
+           (c->image_url.s || c->image) && !said_before(v, bg->loc))
+    error_at(v->ctx, bg->loc, "remove the background, or give the photo's 'id'",
+             "a talking photo given as an image has no background in a v3 "
+             "video of several scenes");
+  else if (bg->fit.s)
+    v2_only(v, bg->fit.loc, NULL, "background 'fit'",
+            "v3's fit places the avatar, not the background");
+  if (silent && bg->kind != BG_IMAGE && !said_before(v, s->speech.loc))
+    error_at(v->ctx, s->speech.loc,
+             "give the scene an image background, or --api v2",
+             "a silent scene needs an image background in v3 (it is "
+             "shown for the duration)");
+  else if (silent && s->speech.silence_ms > V3_MAX_SILENCE_MS &&
+           !said_before(v, s->speech.loc))
+    error_at(v->ctx, s->speech.loc,
+             "split it into silent scenes of 300s or less, or --api v2",
+             "a silent scene is too long for v3 (limit is 300s)");
 }
 
+// A template's caption: v3 only, and burned in (the endpoint's `caption`
+// is one boolean), so `caption: true`, a caption file, cannot be had.
+static void check_template_caption(V *v, const Spec *spec, bool v3) {
+  Loc at = spec->caption_style.s ? spec->caption_style.loc : spec->caption.loc;
+  if (!spec->caption.set && !spec->caption_style.s)
+    return;
+  if (!v3)
+    v3_only(v, at, "a template 'caption'",
+            "set 'api: v3' (or --api v3), or remove 'caption'");
+  else if (spec->caption.set && spec->caption.v)
+    error_at(v->ctx, at, "write caption: {style: default} to burn them in",
+             "a v3 template burns captions in; it makes no caption file");
+}
+
+// v2-only features under v2, v3-only ones under v3: the top level first,
+// then the scenes, so errors come in the order of a usual spec.
 static void check_api(V *v, Spec *spec) {
   bool v3 = spec->api == API_V3;
   bool scenes = spec->kind == KIND_VIDEO || spec->kind == KIND_WEBM;
-  for (int i = 0; scenes && i < spec->nscenes; i++) {
-    bool studio = spec->kind == KIND_VIDEO &&
-                  (spec->nscenes > 1 ||
-                   spec->scenes[i].speech.kind == SPEECH_SILENCE);
-    if (v3)
-      check_scene_v3(v, &spec->scenes[i], studio);
-    else
-      check_scene_v2(v, &spec->scenes[i]);
-  }
   const Dimension *dim = &spec->dimension;
+  if (spec->kind == KIND_TEMPLATE)
+    check_template_caption(v, spec, v3);
   if (!v3) {
     if (scenes && dim->given && !dim->width)
       v3_only(v, dim->loc,
               strcmp(dim->resolution, "4k") == 0
                   ? "resolution '4k'"
-                  : arena_printf(v->ctx->arena, "aspect '%s'", dim->aspect));
+                  : arena_printf(v->ctx->arena, "aspect '%s'", dim->aspect),
+              "use 720p or 1080p at 16:9, 9:16, 1:1, 4:3 or 4:5, or set "
+              "'api: v3'");
     if (spec->remove_background.set)
-      v3_only(v, spec->remove_background.loc, "'remove_background'");
-    if (spec->caption_style.s)
-      v3_only(v, spec->caption_style.loc, "a caption 'style'");
+      v3_only(v, spec->remove_background.loc, "'remove_background'", NULL);
+    if (spec->caption_style.s && spec->kind != KIND_TEMPLATE)
+      v3_only(v, spec->caption_style.loc, "a caption 'style'",
+              "set 'api: v3' (or --api v3), or write caption: true");
     if (spec->agent.style_id.s)
-      v3_only(v, spec->agent.style_id.loc, "'style_id'");
+      v3_only(v, spec->agent.style_id.loc, "'style_id'", NULL);
     if (spec->translate.mode.s)
-      v3_only(v, spec->translate.mode.loc, "'mode'");
-    return;
+      v3_only(v, spec->translate.mode.loc, "'mode'", NULL);
+  } else {
+    if (spec->test.set && spec->test.v)
+      v2_only(v, spec->test.loc, "remove 'test', or build with --api v2",
+              "test mode", NULL);
+    spec->test.set = false; // test: false is what v3 does anyway
+    if (spec->folder.s)
+      v2_only(v, spec->folder.loc, NULL, "'folder'", NULL);
+    // A size v3 has no preset for: 4:3 (however written), or any other
+    // width and height.
+    if (scenes && (!dim->aspect || !strcmp(dim->aspect, "4:3")))
+      v2_only(v, dim->loc,
+              "use a preset: 16:9, 9:16, 1:1, 4:5 or 5:4 at 720p, 1080p "
+              "or 4k",
+              dim->aspect ? "the aspect ratio 4:3"
+                          : arena_printf(v->ctx->arena, "dimension %dx%d",
+                                         dim->width, dim->height),
+              dim->aspect ? NULL : "v3 takes an aspect ratio and a resolution");
+    if (spec->remove_background.set && scenes && is_studio(spec))
+      v2_only(v, spec->remove_background.loc,
+              "remove it, or make the video one scene that speaks",
+              "'remove_background' in a video of several scenes",
+              "studio videos have no such field");
+    if (spec->agent.duration_ms)
+      v2_only(v, spec->agent.duration_loc,
+              "remove it, and give the length in the prompt (a brief's "
+              "scene durations are written into it)",
+              "'config.duration'", "durations go in the prompt text");
+    if (spec->translate.video_id.s)
+      v2_only(v, spec->translate.video_id.loc,
+              "give the video's URL as 'video:', or build with --api v2",
+              "'video_id'", "v3 translates a URL or an uploaded asset");
+    if (spec->kind == KIND_WEBM && spec->nscenes == 1 &&
+        spec->scenes[0].background.kind != BG_NONE &&
+        !said_before(v, spec->scenes[0].background.loc))
+      error_at(v->ctx, spec->scenes[0].background.loc,
+               "remove 'background': a webm clip is transparent",
+               "a webm clip has no background");
   }
-  if (scenes && (!dim->aspect || !strcmp(dim->aspect, "4:3")))
-    v2_only(v, dim->loc,
-            "use a preset: 16:9, 9:16, 1:1, 4:5 or 5:4 at 720p, 1080p or "
-            "4k",
-            arena_printf(v->ctx->arena, "dimension %dx%d", dim->width,
-                         dim->height),
-            "v3 takes an aspect ratio and a resolution");
-  if (spec->test.set && spec->test.v)
-    v2_only(v, spec->test.loc, "remove 'test', or build with --api v2",
-            "test mode", NULL);
-  spec->test.set = false; // test: false is what v3 does anyway
-  if (spec->folder.s)
-    v2_only(v, spec->folder.loc, NULL, "'folder'", NULL);
-  if (spec->kind == KIND_WEBM && spec->nscenes == 1 &&
-      spec->scenes[0].background.kind != BG_NONE)
-    error_at(v->ctx, spec->scenes[0].background.loc,
-             "remove 'background': a webm clip is transparent",
-             "a webm clip has no background");
-  if (spec->agent.duration_ms)
-    v2_only(v, spec->agent.duration_loc,
-            "remove config.duration; give each scene a duration instead",
-            "'config.duration'", "durations go in the prompt text");
-  if (spec->translate.video_id.s)
-    v2_only(v, spec->translate.video_id.loc,
-            "give the video's URL as 'video:', or build with --api v2",
-            "'video_id'", "v3 translates a URL or an uploaded asset");
+  for (int i = 0; scenes && i < spec->nscenes; i++) {
+    if (v3)
+      check_scene_v3(v, &spec->scenes[i], is_studio(spec));
+    else
+      check_scene_v2(v, &spec->scenes[i]);
+  }
 }
 
 // Which kinds take a top-level key, as bits by SpecKind.
@@ -1751,7 +1887,7 @@ static const struct {
     {"language", K_SCENES, top_language},
     {"test", K(KIND_VIDEO) | K(KIND_TEMPLATE), top_test},
     {"folder", K(KIND_VIDEO), top_folder},
-    {"caption", K(KIND_VIDEO), top_caption},
+    {"caption", K(KIND_VIDEO) | K(KIND_TEMPLATE), top_caption},
     {"callback", K_ALL & ~K(KIND_WEBM), parse_callback},
     {"dimension", K_SCENES, top_dimension},
     {"defaults", K_SCENES, NULL},
@@ -1789,7 +1925,11 @@ static void top_key_error(V *v, const Node *key, int k) {
              "%s has no '%s' (kind %s)", ENDPOINTS[v->kind], key->text,
              KIND_NAMES[v->kind]);
   else
-    error_at(v->ctx, key->loc, "remove it, or change 'kind'",
+    error_at(v->ctx, key->loc,
+             // an agent video's shape is its orientation
+             v->kind == KIND_AGENT && !strcmp(key->text, "dimension")
+                 ? "write config: {orientation: portrait} (or landscape)"
+                 : "remove it, or change 'kind'",
              "'%s' does not apply to kind %s", key->text,
              KIND_NAMES[v->kind]);
 }

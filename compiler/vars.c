@@ -11,8 +11,10 @@
 // Lookup order: overrides, then the document's `vars`. Variables may use
 // variables: each node under `vars` is expanded once, on first use, and
 // remembered; the expansions under way form a stack that finds cycles and
-// prints them. The nesting of references and the bytes substitution adds
-// are capped, so long chains and exponential growth fail fast. Nothing
+// prints them. The nesting of references (ctx->limits.var_depth) and the
+// bytes of the trees built (ctx->limits.expansion, shared by every row
+// of a batch) are capped, so long chains, exponential growth and huge
+// batches fail fast. Nothing
 // here reads the environment except ${env.NAME}. `vars:` must be a map of
 // valid names and `env:` a list of names; both are checked first.
 #include "hgc.h"
@@ -20,10 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
-
-// Bytes substitution may add to one document: text spliced into strings,
-// and maps and lists copied in (each node counted as sizeof(Node)).
-#define HGC_MAX_EXPANSION (4 * HGC_MAX_SPEC_BYTES)
 
 #define NAME_HINT                                                              \
   "use letters, digits, '_' and '-', starting with a letter or '_'"
@@ -53,8 +51,10 @@ typedef struct {
   int nbusy;
   int cap_busy;
   int hops;      // references being followed, one inside another
-  size_t budget; // bytes substitution may still add
+  size_t budget; // bytes the trees built may still take (text, and each
+                 // node as sizeof(Node)); the rest of the spec's budget
   bool stop;     // a limit was hit and reported: expand nothing more
+  bool spent;    // the budget ran out (for every later row too)
 } Expander;
 
 // One ${...} in a scalar's text.
@@ -68,9 +68,19 @@ typedef struct {
   size_t fallback_len;
 } Ref;
 
+// Where a reference stands, worked out only when a message needs it: it
+// costs a walk over the scalar's text up to the reference, and one long
+// scalar may hold a great many references.
+typedef struct {
+  const Node *site; // the scalar holding the reference...
+  const Ref *ref;   // ...and the reference; NULL once loc is known
+  Loc loc;
+} At;
+
 typedef enum { GOT_VALUE, GOT_FALLBACK, GOT_ERROR } Got;
 
 static Node *expand(Expander *ex, const Node *n, const char *name);
+static Loc at_loc(At *at);
 
 //
 // Scalars from text
@@ -291,22 +301,28 @@ static void push_busy(Expander *ex, Memo *m) {
 }
 
 // "variable 'a' refers to itself: a -> b -> a", at the reference that
-// closes the cycle.
-static void report_cycle(Expander *ex, const Memo *m, Loc at) {
+// closes the cycle. A long cycle shows its first and last names.
+static void report_cycle(Expander *ex, const Memo *m, At *at) {
   int from = ex->nbusy - 1;
   while (from > 0 && ex->busy[from] != m)
     from--;
   const char *chain = m->name;
-  for (int i = from + 1; i < ex->nbusy; i++)
+  for (int i = from + 1; i < ex->nbusy; i++) {
+    if (i - from == 4 && ex->nbusy - i > 4) {
+      chain = arena_printf(ex->ctx->arena, "%s -> ...", chain);
+      i = ex->nbusy - 4;
+    }
     chain = arena_printf(ex->ctx->arena, "%s -> %s", chain, ex->busy[i]->name);
-  error_at(ex->ctx, at, "give one of them a value that uses no variable",
+  }
+  error_at(ex->ctx, at_loc(at),
+           "give one of them a value that uses no variable",
            "variable '%s' refers to itself: %s -> %s", m->name, chain, m->name);
 }
 
 // The expansion of a node under `vars` (or an override), named `name`,
 // computed once. `at` is the reference that asks for it.
 static Node *expand_var(Expander *ex, const Node *raw, const char *name,
-                        Loc at) {
+                        At *at) {
   Memo *m = memo_find(ex, raw);
   if (m && m->state == MEMO_BUSY)
     report_cycle(ex, m, at);
@@ -326,13 +342,26 @@ static Node *expand_var(Expander *ex, const Node *raw, const char *name,
 //
 // References
 //
-// Reports that substitution has run out of budget (once); false.
+// Reports that expansion has run out of budget (once); false. In a
+// batch the budget is shared by the rows, so a long batch of a big spec
+// ends here too.
 static bool too_large(Expander *ex, Loc at) {
-  if (!ex->stop)
-    error_at(ex->ctx, at, "check for variables that repeat other variables",
-             "variable expansion too large (limit is %d bytes)",
-             HGC_MAX_EXPANSION);
-  ex->stop = true;
+  Ctx *ctx = ex->ctx;
+  if (ex->stop)
+    return false;
+  if (ex->row)
+    error_at(ctx, at,
+             "split the rows into several files, or check for variables "
+             "that repeat other variables",
+             "variable expansion too large (limit is %zu bytes for the "
+             "whole batch; raise it with --max-expansion)",
+             ctx->limits.expansion);
+  else
+    error_at(ctx, at, "check for variables that repeat other variables",
+             "variable expansion too large (limit is %zu bytes; raise it "
+             "with --max-expansion)",
+             ctx->limits.expansion);
+  ex->stop = ex->spent = true;
   return false;
 }
 
@@ -344,18 +373,36 @@ static bool charge(Expander *ex, Loc at, size_t bytes) {
   return true;
 }
 
-static size_t tree_bytes(const Node *n) {
+// The bytes a copy of n takes, counted up to just past `cap`: aliases
+// make a tree a DAG whose copy may be far larger than its nodes.
+static size_t tree_bytes(const Node *n, size_t cap) {
   size_t size = sizeof *n + n->len;
-  for (int i = 0; i < n->npairs; i++)
-    size += tree_bytes(n->pairs[i].key) + tree_bytes(n->pairs[i].value);
-  for (int i = 0; i < n->nitems; i++)
-    size += tree_bytes(n->items[i]);
+  for (int i = 0; i < n->npairs && size <= cap; i++)
+    size += tree_bytes(n->pairs[i].key, cap) +
+            tree_bytes(n->pairs[i].value, cap);
+  for (int i = 0; i < n->nitems && size <= cap; i++)
+    size += tree_bytes(n->items[i], cap);
   return size;
+}
+
+// A copy of n, which needs no expansion, counted against the budget.
+static Node *copy(Expander *ex, const Node *n) {
+  if (!charge(ex, n->loc, tree_bytes(n, ex->budget)))
+    return NULL;
+  return node_copy(ex->ctx, n);
 }
 
 // Where a reference stands in the source.
 static Loc ref_loc(const Node *site, const Ref *r) {
   return node_text_loc(site, r->at, r->src);
+}
+
+static Loc at_loc(At *at) {
+  if (at->ref) {
+    at->loc = ref_loc(at->site, at->ref);
+    at->ref = NULL;
+  }
+  return at->loc;
 }
 
 static const char *path_to(Ctx *ctx, const Ref *r, int k) {
@@ -440,18 +487,25 @@ static bool is_listed(const Node *env, const char *name) {
 }
 
 // ${env.NAME}: NAME must be listed under `env:`; an unset one may fall back.
-static Got find_env(Expander *ex, const Node *site, const Ref *r, Loc at,
+// The API key is never read: a spec from a pull request could otherwise
+// put it in a request, or in an error message on a CI log.
+static Got find_env(Expander *ex, const Node *site, const Ref *r, At *at,
                     const Node **val) {
   Ctx *ctx = ex->ctx;
   if (r->nsegs != 2) {
-    error_at(ctx, at, "write ${env.NAME}",
+    error_at(ctx, at_loc(at), "write ${env.NAME}",
              "'%s' does not name an environment variable", r->src);
     return GOT_ERROR;
   }
   const char *name = r->segs[1];
+  if (strcmp(name, "HEYGEN_API_KEY") == 0) {
+    error_at(ctx, at_loc(at), "remove it: the runtime sends the key itself",
+             "'${env.HEYGEN_API_KEY}' cannot be used: it is the API key");
+    return GOT_ERROR;
+  }
   if (!is_listed(ex->env, name)) {
     error_at(
-        ctx, at,
+        ctx, at_loc(at),
         arena_printf(ctx->arena, "add '%s' to the spec's 'env:' list", name),
         "environment variable '%s' is not listed under 'env:'", name);
     return GOT_ERROR;
@@ -460,14 +514,14 @@ static Got find_env(Expander *ex, const Node *site, const Ref *r, Loc at,
   if (!v) {
     if (r->fallback)
       return GOT_FALLBACK;
-    error_at(ctx, at,
+    error_at(ctx, at_loc(at),
              arena_printf(ctx->arena,
                           "set it, or give a default: ${env.%s:-VALUE}", name),
              "environment variable '%s' is not set", name);
     return GOT_ERROR;
   }
   if (!is_utf8(v, strlen(v))) {
-    error_at(ctx, at, NULL, "environment variable '%s' is not valid UTF-8",
+    error_at(ctx, at_loc(at), NULL, "environment variable '%s' is not valid UTF-8",
              name);
     return GOT_ERROR;
   }
@@ -495,7 +549,7 @@ static const char **top_names(Expander *ex, int *n) {
 // segs[k] is not defined (in `map` when k > 0): the fallback, or an error
 // with a did-you-mean.
 static Got undefined(Expander *ex, const Ref *r, int k, const Node *map,
-                     bool is_row, Loc at) {
+                     bool is_row, At *at) {
   Ctx *ctx = ex->ctx;
   if (r->fallback)
     return GOT_FALLBACK;
@@ -518,15 +572,15 @@ static Got undefined(Expander *ex, const Ref *r, int k, const Node *map,
                               r->segs[0])
                : NULL;
   if (is_row && k == 1)
-    error_at(ctx, at, hint, "unknown column '%s' in the batch row", r->segs[1]);
+    error_at(ctx, at_loc(at), hint, "unknown column '%s' in the batch row", r->segs[1]);
   else
-    error_at(ctx, at, hint, "undefined variable '%s'", path_to(ctx, r, k));
+    error_at(ctx, at_loc(at), hint, "undefined variable '%s'", path_to(ctx, r, k));
   return GOT_ERROR;
 }
 
 // Follows segs[1..] from `node`, the value of segs[0]. `literal`: node is
 // data (a row) or expanded already, so its parts need no expansion.
-static Got descend(Expander *ex, const Ref *r, Loc at, const Node *node,
+static Got descend(Expander *ex, const Ref *r, At *at, const Node *node,
                    bool literal, bool is_row, const Node **val) {
   for (int k = 1; k < r->nsegs; k++) {
     if (!literal && node->kind == NK_SCALAR) {
@@ -537,7 +591,7 @@ static Got descend(Expander *ex, const Ref *r, Loc at, const Node *node,
       literal = true;
     }
     if (node->kind != NK_MAP) {
-      error_at(ex->ctx, at, NULL, "'%s' is %s and has no key '%s'",
+      error_at(ex->ctx, at_loc(at), NULL, "'%s' is %s and has no key '%s'",
                path_to(ex->ctx, r, k - 1), node_kind_name(node), r->segs[k]);
       return GOT_ERROR;
     }
@@ -560,13 +614,14 @@ static Got descend(Expander *ex, const Ref *r, Loc at, const Node *node,
 static Got lookup(Expander *ex, const Node *site, const Ref *r,
                   const Node **val) {
   Ctx *ctx = ex->ctx;
-  Loc at = ref_loc(site, r);
+  At at = {site, r, site->loc};
   if (ex->stop)
     return GOT_ERROR;
-  if (ex->hops == HGC_MAX_DEPTH) {
-    error_at(ctx, at, "use fewer variables that use variables",
-             "too many nested variable references (limit is %d)",
-             HGC_MAX_DEPTH);
+  if (ex->hops == ctx->limits.var_depth) {
+    error_at(ctx, at_loc(&at), "use fewer variables that use variables",
+             "too many nested variable references (limit is %d; raise it "
+             "with --max-var-depth)",
+             ctx->limits.var_depth);
     ex->stop = true;
     return GOT_ERROR;
   }
@@ -574,14 +629,14 @@ static Got lookup(Expander *ex, const Node *site, const Ref *r,
   Got got;
   ex->hops++;
   if (strcmp(first, "env") == 0) {
-    got = find_env(ex, site, r, at, val);
+    got = find_env(ex, site, r, &at, val);
   } else if (strcmp(first, "row") == 0) {
     if (ex->row) {
-      got = descend(ex, r, at, ex->row, true, true, val);
+      got = descend(ex, r, &at, ex->row, true, true, val);
     } else if (r->fallback) {
       got = GOT_FALLBACK;
     } else {
-      error_at(ctx, at, "pass --rows FILE, or set 'rows:' in the spec",
+      error_at(ctx, at_loc(&at), "pass --rows FILE, or set 'rows:' in the spec",
                "'%s' needs a batch row", r->src);
       got = GOT_ERROR;
     }
@@ -589,8 +644,8 @@ static Got lookup(Expander *ex, const Node *site, const Ref *r,
     const Node *v = node_get(ex->overrides, first);
     if (!v)
       v = node_get(ex->vars, first);
-    got = v ? descend(ex, r, at, v, false, false, val)
-            : undefined(ex, r, 0, NULL, false, at);
+    got = v ? descend(ex, r, &at, v, false, false, val)
+            : undefined(ex, r, 0, NULL, false, &at);
   }
   ex->hops--;
   // As in the shell, ${x:-d} also stands for an empty or null x (an
@@ -608,7 +663,7 @@ static Got lookup(Expander *ex, const Node *site, const Ref *r,
 // at the use site; a map or list is copied in.
 static Node *place(Expander *ex, const Node *site, const Node *v) {
   Ctx *ctx = ex->ctx;
-  if (!charge(ex, site->loc, tree_bytes(v)))
+  if (!charge(ex, site->loc, tree_bytes(v, ex->budget)))
     return NULL;
   Node *n;
   if (v->kind == NK_SCALAR)
@@ -719,6 +774,13 @@ static Node *expand_scalar(Expander *ex, const Node *n) {
 // whose parts are then expanded once each, through the memo table.
 static Node *expand(Expander *ex, const Node *n, const char *name) {
   Ctx *ctx = ex->ctx;
+  // Every node built counts, copies too: a DAG of aliases, or a batch
+  // of many rows, is stopped by the budget rather than by memory.
+  size_t bytes = sizeof *n + n->len;
+  for (int i = 0; i < n->npairs; i++)
+    bytes += sizeof(Node) + n->pairs[i].key->len;
+  if (!charge(ex, n->loc, bytes + sizeof(Node *) * (size_t)n->nitems))
+    return NULL;
   if (n->kind == NK_SCALAR)
     return expand_scalar(ex, n);
   Node *out =
@@ -730,7 +792,7 @@ static Node *expand(Expander *ex, const Node *n, const char *name) {
     Node *v =
         name ? expand_var(ex, p->value,
                           arena_printf(ctx->arena, "%s.%s", name, p->key->text),
-                          p->value->loc)
+                          &(At){.loc = p->value->loc})
              : expand(ex, p->value, NULL);
     ok &= v != NULL;
     if (v)
@@ -740,7 +802,7 @@ static Node *expand(Expander *ex, const Node *n, const char *name) {
     const Node *item = n->items[i];
     Node *v =
         name ? expand_var(ex, item, arena_printf(ctx->arena, "%s[%d]", name, i),
-                          item->loc)
+                          &(At){.loc = item->loc})
              : expand(ex, item, NULL);
     ok &= v != NULL;
     if (v)
@@ -760,8 +822,9 @@ static Node *expand_vars_map(Expander *ex, const Node *vars) {
   for (int i = 0; i < vars->npairs; i++) {
     const Pair *p = &vars->pairs[i];
     Node *v = node_get(ex->overrides, p->key->text)
-                  ? node_copy(ctx, p->value)
-                  : expand_var(ex, p->value, p->key->text, p->value->loc);
+                  ? copy(ex, p->value)
+                  : expand_var(ex, p->value, p->key->text,
+                               &(At){.loc = p->value->loc});
     ok &= v != NULL;
     if (v)
       node_map_put(ctx, out, node_copy(ctx, p->key), v);
@@ -796,9 +859,18 @@ static void check_vars_and_env(Ctx *ctx, const Node *vars, const Node *env) {
   }
 }
 
+// What the expansion of a document leaves of the spec's budget; past
+// the limit means spent and reported, so later rows stop quietly.
+static void settle(Ctx *ctx, const Expander *ex) {
+  ctx->built_bytes = ex->spent ? ctx->limits.expansion + 1
+                               : ctx->limits.expansion - ex->budget;
+}
+
 Node *vars_expand(Ctx *ctx, const Node *doc, const Node *overrides,
                   const Node *row) {
   int errors = ctx->nerrors;
+  if (ctx->built_bytes > ctx->limits.expansion)
+    return NULL;
   const Node *vars = node_get(doc, "vars");
   check_vars_and_env(ctx, vars, node_get(doc, "env"));
   if (ctx->nerrors > errors)
@@ -809,10 +881,15 @@ Node *vars_expand(Ctx *ctx, const Node *doc, const Node *overrides,
       .overrides = overrides && overrides->kind == NK_MAP ? overrides : NULL,
       .row = row && row->kind == NK_MAP ? row : NULL,
       .env = node_get(doc, "env"),
-      .budget = HGC_MAX_EXPANSION,
+      .budget = ctx->built_bytes < ctx->limits.expansion
+                    ? ctx->limits.expansion - ctx->built_bytes
+                    : 0,
   };
-  if (doc->kind != NK_MAP)
-    return expand(&ex, doc, NULL);
+  if (doc->kind != NK_MAP) {
+    Node *out = expand(&ex, doc, NULL);
+    settle(ctx, &ex);
+    return out;
+  }
   Node *out = node_new_map(ctx, doc->loc);
   out->end = doc->end;
   bool ok = true;
@@ -822,12 +899,13 @@ Node *vars_expand(Ctx *ctx, const Node *doc, const Node *overrides,
     if (p->value == ex.vars)
       v = expand_vars_map(&ex, ex.vars);
     else if (p->value == ex.env) // names, not text: never expanded
-      v = node_copy(ctx, p->value);
+      v = copy(&ex, p->value);
     else
       v = expand(&ex, p->value, NULL);
     ok &= v != NULL;
     if (v)
       node_map_put(ctx, out, node_copy(ctx, p->key), v);
   }
+  settle(ctx, &ex);
   return ok && ctx->nerrors == errors ? out : NULL;
 }

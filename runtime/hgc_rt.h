@@ -99,24 +99,24 @@ struct RtRequest {
   const char *content_type; // of body, or NULL
   const void *body;         // POST body, or NULL
   size_t body_len;
-  const char *form_name;    // non-NULL: send body as multipart field
-                            // "file" with this file name
-  int fd;                   // RQ_DOWNLOAD: written from offset 0
-  RtDoneFn done;            // called once, with the outcome
-  void *user;               // for done
+  const char *form_name; // non-NULL: send body as multipart field
+                         // "file" with this file name
+  int fd;                // RQ_DOWNLOAD: written from offset 0
+  RtDoneFn done;         // called once, with the outcome
+  void *user;            // for done
   // Out
   RtOutcome outcome;
-  long status;              // last HTTP status, 0 when none
-  json_t *json;             // the parsed answer, or NULL
-  char *message;            // malloc'd: what went wrong (not RT_OK)
-  long long bytes;          // RQ_DOWNLOAD: bytes received so far
+  long status;     // last HTTP status, 0 when none
+  json_t *json;    // the parsed answer, or NULL
+  char *message;   // malloc'd: what went wrong (not RT_OK)
+  long long bytes; // RQ_DOWNLOAD: bytes received so far
   // Private to rt_http.c
   struct RtXfer *xfer;
 };
 
 // What rt_http.c reports as it goes, for --verbose and retry progress.
 typedef struct {
-  const char *event;  // "http" (verbose only) or "retry"
+  const char *event; // "http" (verbose only) or "retry"
   const char *method;
   const char *url;    // query removed outside the API and upload bases
   long status;        // HTTP status, 0 when none
@@ -125,16 +125,15 @@ typedef struct {
   int attempt;        // the try that just ended, from 1
   long ms;            // "http": how long it took
 } RtHttpEvent;
-typedef void (*RtLogFn)(void *user, const RtRequest *r,
-                        const RtHttpEvent *ev);
+typedef void (*RtLogFn)(void *user, const RtRequest *r, const RtHttpEvent *ev);
 
 typedef struct RtHttp RtHttp;
 
 // key (may be NULL) goes only to URLs under api_base or upload_base.
 // deadline is the job's budget end, in rt_now_ms() time.
 RtHttp *rt_http_new(const char *key, const char *api_base,
-                    const char *upload_base, long long deadline,
-                    bool verbose, RtLogFn log, void *log_user);
+                    const char *upload_base, long long deadline, bool verbose,
+                    RtLogFn log, void *log_user);
 void rt_http_free(RtHttp *h);
 // Starts r (clearing its previous answer); r->done runs later, from
 // rt_http_run, never from here.
@@ -144,6 +143,9 @@ void rt_http_start(RtHttp *h, RtRequest *r);
 void rt_http_run(RtHttp *h, long long until);
 // Frees r's answer (json, message).
 void rt_request_clear(RtRequest *r);
+// Overwrites every copy of the key in s with '*' (an API message could
+// quote it).
+void rt_http_scrub(const RtHttp *h, char *s);
 // NULL when url may serve as a base (https, or http to a loopback
 // address; no user, query or fragment), else why not (static text).
 const char *rt_base_problem(const char *url);
@@ -158,8 +160,10 @@ typedef struct RtState RtState;
 // Opens the state file at path (it need not exist). With create, makes
 // its directory and the sibling lock file PATH.lock; without, a missing
 // directory means an empty state that is never saved. Checks that an
-// existing file is valid. Returns HGC_OK, or an exit code after a message.
-int rt_state_open(const char *path, bool create, RtState **out);
+// existing file is valid, waiting for the lock at most until deadline.
+// Returns HGC_OK, or an exit code after a message.
+int rt_state_open(const char *path, bool create, long long deadline,
+                  RtState **out);
 void rt_state_close(RtState *s);
 // Takes the lock (nested calls count) and, on the outermost call, loads
 // the file. Waits at most until deadline. false after a message.
@@ -198,17 +202,18 @@ const RtEndpoint *rt_endpoint(const char *path);
 const RtEndpoint *rt_endpoint_default(void);
 
 typedef struct RtVideo RtVideo;
-void rt_poll_step(RtVideo *v);     // one status request
-void rt_download_step(RtVideo *v); // the file, or a check that it is there
+void rt_poll_step(RtVideo *v);        // one status request
+void rt_download_step(RtVideo *v);    // the file, or a check that it is there
 const char *rt_poll_live(RtVideo *v); // the live line's text for v
-void rt_poll_cleanup(RtVideo *v);  // closes and removes a partial download
+void rt_poll_cleanup(RtVideo *v);     // closes and removes a partial download
 
 //
 // rt_submit.c
 //
 void rt_submit_step(RtVideo *v);
-// The id at data.FIELD of a POST answer (first item of an array), or NULL.
-const char *rt_answer_id(const json_t *answer, const char *field);
+// The string at data.FIELD of an answer (the first item of an array), or
+// NULL: ids and URLs.
+const char *rt_answer_str(const json_t *answer, const char *field);
 // The value at a JSON pointer (RFC 6901) in root, or NULL.
 json_t *rt_pointer_get(json_t *root, const char *pointer);
 // Reads an artifact's asset ({pointer, path, sha256, mime}) from the
@@ -229,13 +234,13 @@ typedef enum {
 
 struct RtVideo {
   RtJob *job;
-  const char *name;      // artifact name, or the id given
-  const char *origin;    // the argument it came from, for messages
-  json_t *artifact;      // the §6 document, or NULL for a bare id
-  const char *key;       // state key (sha256 of the request), or NULL
-  const RtEndpoint *ep;  // how it is polled
-  const char *path;      // generate path, or NULL
-  const char *ext;       // "mp4" or "webm"; NULL: from the URL
+  const char *name;     // artifact name, or the id given
+  const char *origin;   // the argument it came from, for messages
+  json_t *artifact;     // the §6 document, or NULL for a bare id
+  const char *key;      // state key (sha256 of the request), or NULL
+  const RtEndpoint *ep; // how it is polled
+  const char *path;     // generate path, or NULL
+  const char *ext;      // "mp4" or "webm"; NULL: from the URL
   // What is known; adopted from the state file and updated on the way.
   const char *video_id;  // NULL until known
   const char *status_id; // what the status path takes
@@ -284,16 +289,17 @@ struct RtJob {
   int nvideos;
   int cap;
   // Running
-  long long deadline;      // rt_now_ms() time the budget ends
+  long long deadline; // rt_now_ms() time the budget ends
   RtHttp *http;
   RtState *state;
-  json_t *uploading;       // "api:sha256" -> true while being uploaded
-  json_t *hashed;          // asset path -> sha256, checked once per run
-  int running;             // videos started and not done
-  int rc;                  // the first error kept
-  bool tty;                // live lines on stderr, else JSON events
-  int drawn;               // live lines on screen
-  long long drawn_at;      // when they were drawn
+  json_t *uploading;  // "api:sha256" -> true while being uploaded
+  json_t *hashed;     // asset path -> sha256, checked once per run
+  int running;        // videos started and not done
+  int rc;             // the first error kept
+  bool tty;           // live lines on stderr, else JSON events
+  int drawn;          // live lines on screen
+  char *shown;        // their text (malloc'd), or NULL
+  long long drawn_at; // when they were drawn
 };
 
 // What to do about a POST whose outcome is unknown.
@@ -323,7 +329,6 @@ void rt_adopt(RtVideo *v, const json_t *entry);
 // status and the command; may end v.
 void rt_resume(RtVideo *v, const json_t *entry);
 // API or upload base + path, in the job's arena.
-const char *rt_url(RtJob *j, const char *base, const char *fmt,
-                   const char *id);
+const char *rt_url(RtJob *j, const char *base, const char *fmt, const char *id);
 
 #endif

@@ -28,43 +28,43 @@
 #define RT_MAX_TRIES 5
 #define RT_BACKOFF_MIN_MS 1000
 #define RT_BACKOFF_MAX_MS 30000
-#define RT_MAX_RESPONSE (4 << 20)     // an API answer larger is malformed
-#define RT_API_TIMEOUT_MS 120000      // one API try, when the budget allows
-#define RT_CONNECT_TIMEOUT_MS 15000   // one connection attempt
-#define RT_STALL_SECONDS 60           // a transfer this long at 0 B/s ends
-#define RT_MAX_REDIRECTS 5            // downloads only
-#define RT_POLL_SLICE_MS 250          // longest wait in curl_multi_poll
+#define RT_MAX_RESPONSE (4 << 20)   // an API answer larger is malformed
+#define RT_API_TIMEOUT_MS 120000    // one API try, when the budget allows
+#define RT_CONNECT_TIMEOUT_MS 15000 // one connection attempt
+#define RT_STALL_SECONDS 60         // a transfer this long at 0 B/s ends
+#define RT_MAX_REDIRECTS 5          // downloads only
+#define RT_POLL_SLICE_MS 250        // longest wait in curl_multi_poll
 
 // One request's transfer state, across its tries.
 struct RtXfer {
   RtRequest *req;
-  CURL *easy;                 // the current try, or NULL between tries
+  CURL *easy; // the current try, or NULL between tries
   struct curl_slist *headers;
   curl_mime *mime;
-  Buf answer;                 // the body of the current try
-  bool too_large;             // answer went over RT_MAX_RESPONSE
-  int write_errno;            // RQ_DOWNLOAD: the file write that failed
-  long long retry_after_ms;   // from the answer's Retry-After, or -1
-  long long started;          // when the current try began
-  long long retry_at;         // when the next try is due
-  int tries;                  // tries made so far
+  Buf answer;               // the body of the current try
+  bool too_large;           // answer went over RT_MAX_RESPONSE
+  int write_errno;          // RQ_DOWNLOAD: the file write that failed
+  long long retry_after_ms; // from the answer's Retry-After, or -1
+  long long started;        // when the current try began
+  long long retry_at;       // when the next try is due
+  int tries;                // tries made so far
   char errbuf[CURL_ERROR_SIZE];
-  struct RtXfer *next;        // in RtHttp.waiting
-  struct RtXfer *next_all;    // in RtHttp.all
+  struct RtXfer *next;     // in RtHttp.waiting
+  struct RtXfer *next_all; // in RtHttp.all
 };
 
 struct RtHttp {
   CURLM *multi;
-  char *key_header;           // "X-Api-Key: KEY" (malloc'd), or NULL
-  const char *key;            // the key itself, to scrub API messages
-  const char *bases[2];       // where the key may go
+  char *key_header;     // "X-Api-Key: KEY" (malloc'd), or NULL
+  const char *key;      // the key itself, to scrub API messages
+  const char *bases[2]; // where the key may go
   long long deadline;
   bool verbose;
   RtLogFn log;
   void *log_user;
-  struct RtXfer *waiting;     // requests between tries
-  struct RtXfer *all;         // every request not yet settled
-  int finished;               // done callbacks run by this rt_http_run
+  struct RtXfer *waiting; // requests between tries
+  struct RtXfer *all;     // every request not yet settled
+  int finished;           // done callbacks run by this rt_http_run
 };
 
 long long rt_now_ms(void) {
@@ -190,8 +190,7 @@ static const char *shown_url(const RtHttp *h, const RtRequest *r, char *buf,
 // Answers
 //
 
-// Replaces every copy of the key in s (the API could echo it back).
-static void scrub(const RtHttp *h, char *s) {
+void rt_http_scrub(const RtHttp *h, char *s) {
   size_t n = h->key ? strlen(h->key) : 0;
   if (!n)
     return;
@@ -218,10 +217,10 @@ static char *api_error_text(const json_t *json) {
 
 static char *http_message(const RtHttp *h, long status, const json_t *json) {
   char *api = api_error_text(json);
-  char *m = api ? xprintf("HTTP %ld: %s", status, api)
-                : xprintf("HTTP %ld", status);
+  char *m =
+      api ? xprintf("HTTP %ld: %s", status, api) : xprintf("HTTP %ld", status);
   free(api);
-  scrub(h, m);
+  rt_http_scrub(h, m);
   return m;
 }
 
@@ -273,8 +272,8 @@ static size_t on_header(char *p, size_t size, size_t n, void *user) {
     } else {
       time_t t = curl_getdate(v, NULL);
       if (t != -1)
-        x->retry_after_ms = t > time(NULL) ? (long long)(t - time(NULL)) * 1000
-                                           : 0;
+        x->retry_after_ms =
+            t > time(NULL) ? (long long)(t - time(NULL)) * 1000 : 0;
     }
   }
   return len;
@@ -364,60 +363,56 @@ static void start_try(RtHttp *h, struct RtXfer *x) {
   buf_init(&x->answer, RT_MAX_RESPONSE);
   if (r->kind == RQ_DOWNLOAD &&
       (ftruncate(r->fd, 0) != 0 || lseek(r->fd, 0, SEEK_SET) != 0)) {
-    settle(h, x, RT_ENET, xprintf("cannot write the download: %s",
-                                  strerror(errno)));
+    settle(h, x, RT_ENET,
+           xprintf("cannot write the download: %s", strerror(errno)));
     return;
   }
   r->bytes = 0;
-  CURL *e = x->easy = curl_easy_init();
   long try_ms = r->kind == RQ_API || r->kind == RQ_GENERATE
                     ? (left < RT_API_TIMEOUT_MS ? left : RT_API_TIMEOUT_MS)
                     : left;
   long connect_ms = left < RT_CONNECT_TIMEOUT_MS ? left : RT_CONNECT_TIMEOUT_MS;
-  bool ok = e != NULL;
-  ok = ok && curl_easy_setopt(e, CURLOPT_URL, r->url) == CURLE_OK;
-  ok = ok && curl_easy_setopt(e, CURLOPT_PRIVATE, x) == CURLE_OK;
-  ok = ok && curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) == CURLE_OK;
-  ok = ok && curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf) == CURLE_OK;
-  ok = ok && curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, try_ms) == CURLE_OK;
-  ok = ok &&
-       curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, connect_ms) == CURLE_OK;
-  ok = ok && curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L) == CURLE_OK;
-  ok = ok && curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
-                              (long)RT_STALL_SECONDS) == CURLE_OK;
-  ok = ok && curl_easy_setopt(e, CURLOPT_USERAGENT,
-                              "hgc/" HGC_VERSION) == CURLE_OK;
-  ok = ok && curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK;
-  ok = ok && curl_easy_setopt(e, CURLOPT_WRITEDATA, x) == CURLE_OK;
-  ok = ok &&
-       curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header) == CURLE_OK;
-  ok = ok && curl_easy_setopt(e, CURLOPT_HEADERDATA, x) == CURLE_OK;
-  ok = ok && curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") ==
-                 CURLE_OK;
+  CURL *e = x->easy = curl_easy_init();
+  if (!e) {
+    settle(h, x, RT_ENET, xstrdup("cannot set up the request"));
+    return;
+  }
+  // Any failure below is remembered: CURLE_OK is 0.
+  unsigned failed = curl_easy_setopt(e, CURLOPT_URL, r->url);
+  failed |= curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+  failed |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  failed |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
+  failed |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, try_ms);
+  failed |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+  failed |= curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  failed |= curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)RT_STALL_SECONDS);
+  failed |= curl_easy_setopt(e, CURLOPT_USERAGENT, "hgc/" HGC_VERSION);
+  failed |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+  failed |= curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+  failed |= curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+  failed |= curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
+  failed |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
   // Never "Expect: 100-continue": one round trip, one clear outcome.
-  ok = ok && add_header(x, "Expect:");
+  failed |= !add_header(x, "Expect:");
   if (r->kind == RQ_DOWNLOAD) {
-    ok = ok && curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L) == CURLE_OK;
-    ok = ok && curl_easy_setopt(e, CURLOPT_MAXREDIRS,
-                                (long)RT_MAX_REDIRECTS) == CURLE_OK;
-    ok = ok && curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR,
-                                "http,https") == CURLE_OK;
+    failed |= curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+    failed |= curl_easy_setopt(e, CURLOPT_MAXREDIRS, (long)RT_MAX_REDIRECTS);
+    failed |= curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   } else {
-    ok = ok && add_header(x, "Accept: application/json");
+    failed |= !add_header(x, "Accept: application/json");
     if (keyed(h, r))
-      ok = ok && add_header(x, h->key_header);
+      failed |= !add_header(x, h->key_header);
   }
   if (r->kind == RQ_GENERATE) {
     // A reused connection that died would make libcurl send the POST
     // again on its own: a second paid video.
-    ok = ok && curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L) == CURLE_OK;
-    ok = ok && curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L) == CURLE_OK;
+    failed |= curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+    failed |= curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
   }
   if (r->body)
-    ok = ok && set_body(x, e);
-  ok = ok && curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers) == CURLE_OK;
-  ok = ok && curl_multi_add_handle(h->multi, e) == CURLM_OK;
-  if (!ok)
+    failed |= !set_body(x, e);
+  failed |= curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
+  if (failed || curl_multi_add_handle(h->multi, e) != CURLM_OK)
     settle(h, x, RT_ENET, xstrdup("cannot set up the request"));
 }
 
@@ -439,12 +434,11 @@ static void retry(RtHttp *h, struct RtXfer *x, long status, char *why) {
     settle(h, x, status ? RT_EHTTP : RT_ENET, m);
     return;
   }
-  long delay = x->retry_after_ms >= 0 ? (long)x->retry_after_ms
-                                      : backoff_ms(x->tries);
+  long delay =
+      x->retry_after_ms >= 0 ? (long)x->retry_after_ms : backoff_ms(x->tries);
   long long now = rt_now_ms();
   if (now + delay >= h->deadline) {
-    char *m = xprintf("%s; the --timeout budget ends before the next try",
-                      why);
+    char *m = xprintf("%s; the --timeout budget ends before the next try", why);
     free(why);
     settle(h, x, RT_ETIMEOUT, m);
     return;
@@ -478,27 +472,27 @@ static bool surely_not_sent(CURL *e, CURLcode cc) {
 
 static bool is_fatal_curl(CURLcode cc) {
   return cc == CURLE_UNSUPPORTED_PROTOCOL || cc == CURLE_URL_MALFORMAT ||
-         cc == CURLE_PEER_FAILED_VERIFICATION ||
-         cc == CURLE_SSL_CERTPROBLEM || cc == CURLE_SSL_CACERT_BADFILE ||
-         cc == CURLE_TOO_MANY_REDIRECTS || cc == CURLE_OUT_OF_MEMORY;
+         cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CERTPROBLEM ||
+         cc == CURLE_SSL_CACERT_BADFILE || cc == CURLE_TOO_MANY_REDIRECTS ||
+         cc == CURLE_OUT_OF_MEMORY;
 }
 
 // A try that failed below HTTP.
 static void transport_failed(RtHttp *h, struct RtXfer *x, CURLcode cc) {
   RtRequest *r = x->req;
   const char *what = x->errbuf[0] ? x->errbuf : curl_easy_strerror(cc);
-  bool budget = cc == CURLE_OPERATION_TIMEDOUT &&
-                rt_now_ms() >= h->deadline - 50;
+  bool budget =
+      cc == CURLE_OPERATION_TIMEDOUT && rt_now_ms() >= h->deadline - 50;
   if (r->kind == RQ_GENERATE && !surely_not_sent(x->easy, cc)) {
-    settle(h, x, RT_EUNKNOWN,
-           xprintf("the connection failed after the request was sent: %s",
-                   what));
+    settle(
+        h, x, RT_EUNKNOWN,
+        xprintf("the connection failed after the request was sent: %s", what));
   } else if (x->write_errno) {
-    settle(h, x, RT_ENET, xprintf("cannot write the download: %s",
-                                  strerror(x->write_errno)));
+    settle(h, x, RT_ENET,
+           xprintf("cannot write the download: %s", strerror(x->write_errno)));
   } else if (budget) {
-    settle(h, x, RT_ETIMEOUT, xprintf("the --timeout budget ran out: %s",
-                                      what));
+    settle(h, x, RT_ETIMEOUT,
+           xprintf("the --timeout budget ran out: %s", what));
   } else if (is_fatal_curl(cc)) {
     settle(h, x, RT_ENET, xstrdup(what));
   } else if (x->too_large) {
@@ -526,8 +520,8 @@ static void answered(RtHttp *h, struct RtXfer *x, long status) {
       settle(h, x, RT_EUNKNOWN,
              xprintf("HTTP %ld with an answer that is not JSON", status));
     else
-      retry(h, x, status, xprintf("HTTP %ld with an answer that is not JSON",
-                                  status));
+      retry(h, x, status,
+            xprintf("HTTP %ld with an answer that is not JSON", status));
     return;
   }
   char *m = http_message(h, status, r->json);
@@ -581,8 +575,8 @@ static void try_done(RtHttp *h, CURL *e, CURLcode cc) {
 //
 
 RtHttp *rt_http_new(const char *key, const char *api_base,
-                    const char *upload_base, long long deadline,
-                    bool verbose, RtLogFn log, void *log_user) {
+                    const char *upload_base, long long deadline, bool verbose,
+                    RtLogFn log, void *log_user) {
   if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
     return NULL;
   RtHttp *h = calloc(1, sizeof *h);

@@ -20,14 +20,14 @@
 #include <unistd.h>
 
 static const RtEndpoint ENDPOINTS[] = {
-    {"/v2/video/generate", "video_id", "/v1/video_status.get?video_id=%s",
+    {"/v2/video/generate", "video_id", "/v1/video_status.get?video_id=%s", NULL,
+     "v2"},
+    {"/v1/video_agent/generate", "video_id", "/v1/video_status.get?video_id=%s",
      NULL, "v2"},
-    {"/v1/video_agent/generate", "video_id",
-     "/v1/video_status.get?video_id=%s", NULL, "v2"},
     {"/v1/video.webm", "video_id", "/v1/video_status.get?video_id=%s", NULL,
      "v2"},
-    {"/v2/template/*/generate", "video_id",
-     "/v1/video_status.get?video_id=%s", NULL, "v2"},
+    {"/v2/template/*/generate", "video_id", "/v1/video_status.get?video_id=%s",
+     NULL, "v2"},
     {"/v2/video_translate", "video_translate_id", "/v1/video_translate/%s",
      NULL, "v2"},
     {"/v3/videos", "video_id", "/v3/videos/%s", NULL, "v3"},
@@ -79,7 +79,7 @@ static const char *const DONE_WORDS[] = {"completed", "success", NULL};
 static const char *const FAILED_WORDS[] = {"failed", "fail", "error", NULL};
 
 // "message (code)" from a string or {message, code} value, or NULL.
-static const char *describe(Arena *a, const json_t *msg, const json_t *code) {
+static char *describe(Arena *a, const json_t *msg, const json_t *code) {
   if (json_is_object(msg)) {
     code = json_object_get(msg, "code");
     msg = json_object_get(msg, "message");
@@ -95,14 +95,17 @@ static const char *describe(Arena *a, const json_t *msg, const json_t *code) {
 
 // Why the API says the render failed: v1 "error" (a string or an object),
 // v3 "failure_message" and "failure_code", v1 translations "message".
-static const char *failure(Arena *a, const json_t *data) {
-  const char *s = describe(a, json_object_get(data, "error"), NULL);
+static const char *failure(RtJob *j, const json_t *data) {
+  char *s = describe(j->arena, json_object_get(data, "error"), NULL);
   if (!s)
-    s = describe(a, json_object_get(data, "failure_message"),
+    s = describe(j->arena, json_object_get(data, "failure_message"),
                  json_object_get(data, "failure_code"));
   if (!s)
-    s = describe(a, json_object_get(data, "message"), NULL);
-  return s ? s : "the render failed (the API gave no reason)";
+    s = describe(j->arena, json_object_get(data, "message"), NULL);
+  if (!s)
+    return "the render failed (the API gave no reason)";
+  rt_http_scrub(j->http, s);
+  return s;
 }
 
 static const char *elapsed(Arena *a, long long ms) {
@@ -152,8 +155,7 @@ static void poll_done(RtRequest *r) {
       url = json_string_value(json_object_get(data, "url"));
     if (!url) {
       rt_finish(v, "error", HGC_EAPI,
-                "the video is completed but the answer has no video_url",
-                NULL);
+                "the video is completed but the answer has no video_url", NULL);
       return;
     }
     v->url = arena_strdup(j->arena, url);
@@ -170,7 +172,7 @@ static void poll_done(RtRequest *r) {
     return;
   }
   if (is_word(word, FAILED_WORDS)) {
-    v->error = failure(j->arena, data);
+    v->error = failure(j, data);
     if (j->cmd != RT_STATUS)
       rt_record(v, "failed");
     rt_finish(v, "failed", HGC_ERENDER, v->error, NULL);
@@ -188,13 +190,14 @@ static void poll_done(RtRequest *r) {
              "rendering: %s", word);
   v->word = word;
   v->wake_at = rt_now_ms() + rt_jitter(v->poll_ms);
-  v->poll_ms = v->poll_ms * 2 > j->poll_max_ms ? j->poll_max_ms
-                                               : v->poll_ms * 2;
+  v->poll_ms =
+      v->poll_ms * 2 > j->poll_max_ms ? j->poll_max_ms : v->poll_ms * 2;
 }
 
 void rt_poll_step(RtVideo *v) {
   RtJob *j = v->job;
   bool then = v->ep->then && v->video_id;
+  rt_request_clear(&v->req); // the previous stage's answer
   v->req = (RtRequest){
       .kind = RQ_API,
       .method = "GET",
@@ -273,10 +276,10 @@ static void download_done(RtRequest *r) {
     err = errno;
   if (err) {
     drop_temp(v);
-    rt_finish(v, "error", HGC_EAPI,
-              arena_printf(j->arena, "cannot write '%s': %s", file,
-                           strerror(err)),
-              NULL);
+    rt_finish(
+        v, "error", HGC_EAPI,
+        arena_printf(j->arena, "cannot write '%s': %s", file, strerror(err)),
+        NULL);
     return;
   }
   free(v->tmp_path);
@@ -323,6 +326,7 @@ void rt_download_step(RtVideo *v) {
               NULL);
     return;
   }
+  rt_request_clear(&v->req); // the previous stage's answer
   v->req = (RtRequest){
       .kind = RQ_DOWNLOAD,
       .method = "GET",

@@ -24,11 +24,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define RT_MAX_JOBS 64            // --jobs
-#define RT_MAX_KEY_BYTES 4096     // --api-key-file
-#define RT_MAX_ID 128             // characters in a video id
-#define RT_DRAW_MS 200            // live lines are redrawn at most this often
-#define RT_LIVE_TICK_MS 250       // longest wait before a redraw check
+#define RT_MAX_JOBS 64        // --jobs
+#define RT_MAX_KEY_BYTES 4096 // --api-key-file
+#define RT_MAX_ID 128         // characters in a video id
+#define RT_DRAW_MS 200        // live lines are redrawn at most this often
+#define RT_LIVE_TICK_MS 250   // longest wait before a redraw check
 #define RT_MAX_DURATION_MS (7LL * 24 * 3600 * 1000) // --timeout, --poll
 
 const char RT_HINT_UNKNOWN[] =
@@ -43,8 +43,8 @@ const char RT_HINT_UNKNOWN[] =
 // are seconds. Positive and at most a week.
 static bool parse_duration(const char *s, size_t len, long long *ms) {
   char text[64];
-  if (len == 0 || len >= sizeof text || !(isdigit((unsigned char)*s) ||
-                                           *s == '.'))
+  if (len == 0 || len >= sizeof text ||
+      !(isdigit((unsigned char)*s) || *s == '.'))
     return false;
   memcpy(text, s, len);
   text[len] = '\0';
@@ -53,8 +53,8 @@ static bool parse_duration(const char *s, size_t len, long long *ms) {
   static const struct {
     const char *unit;
     double ms;
-  } units[] = {{"", 1000}, {"ms", 1}, {"s", 1000}, {"m", 60000},
-               {"h", 3600000}};
+  } units[] = {
+      {"", 1000}, {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}};
   for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
     if (strcmp(end, units[i].unit) == 0) {
       double v = d * units[i].ms;
@@ -80,8 +80,9 @@ static void read_key(RtJob *j, const char *file) {
   if (file) {
     FILE *f = fopen(file, "rb");
     if (!f) {
-      j->key_problem = arena_printf(j->arena, "cannot read --api-key-file "
-                                    "'%s': %s", file, strerror(errno));
+      j->key_problem =
+          arena_printf(j->arena, "cannot read --api-key-file '%s': %s", file,
+                       strerror(errno));
       return;
     }
     text = calloc(1, RT_MAX_KEY_BYTES + 2);
@@ -90,9 +91,10 @@ static void read_key(RtJob *j, const char *file) {
     size_t n = fread(text, 1, RT_MAX_KEY_BYTES + 1, f);
     fclose(f);
     if (n > RT_MAX_KEY_BYTES) {
+      memset(text, 0, n);
       free(text);
-      j->key_problem = arena_printf(j->arena, "--api-key-file '%s' is too "
-                                    "large to hold a key", file);
+      j->key_problem = arena_printf(
+          j->arena, "--api-key-file '%s' is too large to hold a key", file);
       return;
     }
   } else {
@@ -120,8 +122,10 @@ static void read_key(RtJob *j, const char *file) {
     free(text);
     j->key_problem =
         len == 0 ? arena_printf(j->arena, "the key in %s is empty", from)
-                 : arena_printf(j->arena, "the key in %s holds spaces or "
-                                "characters a header cannot carry", from);
+                 : arena_printf(j->arena,
+                                "the key in %s holds spaces or "
+                                "characters a header cannot carry",
+                                from);
     return;
   }
   j->key = text;
@@ -170,8 +174,8 @@ int rt_job_new(RtCommand cmd, const RtOptions *o, RtJob **out) {
            *end || !isdigit((unsigned char)*o->jobs))
     rc = bad_option("--jobs", o->jobs, "a number from 1 to 64");
   else if (strcmp(o->out_dir, "-") == 0)
-    rc = bad_option("-o", o->out_dir, "a directory (videos are not "
-                    "written to stdout)");
+    rc = bad_option("-o", o->out_dir,
+                    "a directory (videos are not written to stdout)");
   if (rc) {
     arena_free(a);
     return rc;
@@ -211,6 +215,7 @@ void rt_job_free(RtJob *j) {
   rt_state_close(j->state);
   json_decref(j->uploading);
   json_decref(j->hashed);
+  free(j->shown);
   if (j->key) {
     memset(j->key, 0, strlen(j->key));
     free(j->key);
@@ -234,8 +239,10 @@ static bool is_safe_name(const char *s, size_t max) {
   return true;
 }
 
+// A request path: no query, no escapes, no "." or ".." segment (so a
+// template id cannot climb out of its endpoint).
 static bool is_safe_path(const char *s) {
-  if (s[0] != '/')
+  if (s[0] != '/' || strstr(s, "/."))
     return false;
   for (; *s; s++)
     if (!isalnum((unsigned char)*s) && !strchr("/._-", *s))
@@ -310,16 +317,20 @@ static const char *check_asset(RtJob *j, json_t *body, const json_t *a) {
   if (!ptr || !path || !sha || !mime)
     return "each asset needs 'pointer', 'path', 'sha256' and 'mime' strings";
   if (!is_hex64(sha))
-    return arena_printf(j->arena, "asset '%s': 'sha256' is not 64 lowercase "
-                        "hex digits", path);
+    return arena_printf(
+        j->arena, "asset '%s': 'sha256' is not 64 lowercase hex digits", path);
   if (!is_relative_inside(path))
-    return arena_printf(j->arena, "asset '%s': the path must be relative "
-                        "to the project root and stay under it", path);
+    return arena_printf(j->arena,
+                        "asset '%s': the path must be relative "
+                        "to the project root and stay under it",
+                        path);
   const char *want = arena_printf(j->arena, "asset:sha256:%s", sha);
   const char *at = json_string_value(rt_pointer_get(body, ptr));
   if (!at || strcmp(at, want) != 0)
-    return arena_printf(j->arena, "asset '%s': the body does not hold "
-                        "'%s' at '%s'", path, want, ptr);
+    return arena_printf(j->arena,
+                        "asset '%s': the body does not hold "
+                        "'%s' at '%s'",
+                        path, want, ptr);
   // A file shared by many artifacts is hashed once.
   const char *seen = json_string_value(json_object_get(j->hashed, path));
   if (seen && strcmp(seen, sha) == 0)
@@ -353,8 +364,9 @@ static const char *check_artifact(RtJob *j, RtVideo *v) {
   if (!method || strcmp(method, "POST") != 0)
     return "'method' must be \"POST\"";
   if (!path || !is_safe_path(path) || !(v->ep = rt_endpoint(path)))
-    return arena_printf(j->arena, "'path' '%s' is not a generate endpoint "
-                        "hgc can follow", path ? path : "");
+    return arena_printf(j->arena,
+                        "'path' '%s' is not a generate endpoint hgc can follow",
+                        path ? path : "");
   if (!json_is_object(body))
     return "'body' must be an object";
   if (assets && !json_is_array(assets))
@@ -368,7 +380,8 @@ static const char *check_artifact(RtJob *j, RtVideo *v) {
   }
   v->name = arena_strdup(j->arena, name);
   v->path = arena_strdup(j->arena, path);
-  const char *format = json_string_value(json_object_get(body, "output_format"));
+  const char *format =
+      json_string_value(json_object_get(body, "output_format"));
   v->ext = strcmp(path, "/v1/video.webm") == 0 ||
                    (strncmp(path, "/v3/", 4) == 0 && format &&
                     strcmp(format, "webm") == 0)
@@ -455,22 +468,38 @@ static int term_width(void) {
   return 80;
 }
 
-// One line per active video, under everything printed so far.
+// One line per active video, under everything printed so far; redrawn
+// only when the text changed or something was printed above it.
 static void progress_draw(RtJob *j, bool force) {
   long long now = rt_now_ms();
   if (!j->tty || (!force && now - j->drawn_at < RT_DRAW_MS))
     return;
-  progress_clear(j);
   int width = term_width() - 1;
-  for (int i = 0; i < j->nvideos; i++) {
+  Buf b;
+  buf_init(&b, 1 << 20);
+  int lines = 0;
+  bool ok = true;
+  for (int i = 0; ok && i < j->nvideos; i++) {
     RtVideo *v = j->videos[i];
     if (v->stage == VS_QUEUED || v->stage == VS_DONE)
       continue;
-    fprintf(stderr, "%.*s\n", width,
-            arena_printf(j->arena, "  %-24s %s", v->name, rt_poll_live(v)));
-    j->drawn++;
+    ok = buf_addf(
+        &b, "%.*s\n", width,
+        arena_printf(j->arena, "  %-24s %s", v->name, rt_poll_live(v)));
+    lines++;
   }
   j->drawn_at = now;
+  char *text = ok ? buf_take(&b) : NULL;
+  if (text && j->drawn == lines && j->shown && strcmp(text, j->shown) == 0) {
+    free(text);
+    return;
+  }
+  progress_clear(j);
+  if (text)
+    fputs(text, stderr);
+  j->drawn = text ? lines : 0;
+  free(j->shown);
+  j->shown = text;
   fflush(stderr);
 }
 
@@ -509,10 +538,10 @@ static void print_result(RtVideo *v, const char *status, const char *error) {
   RtJob *j = v->job;
   bool has_file = strcmp(status, "completed") == 0 &&
                   (j->cmd == RT_RUN || j->cmd == RT_DOWNLOAD);
-  json_t *o = json_pack(
-      "{s:s, s:s?, s:s, s:s?, s:s?, s:s?}", "name", v->name, "video_id",
-      v->video_id ? v->video_id : v->status_id, "status", status, "file",
-      has_file ? v->file : NULL, "url", v->url, "error", error);
+  json_t *o = json_pack("{s:s, s:s?, s:s, s:s?, s:s?, s:s?}", "name", v->name,
+                        "video_id", v->video_id ? v->video_id : v->status_id,
+                        "status", status, "file", has_file ? v->file : NULL,
+                        "url", v->url, "error", error);
   char *text = json_dumps(o, JSON_COMPACT);
   json_decref(o);
   progress_clear(j);
@@ -587,8 +616,8 @@ static void on_http(void *user, const RtRequest *r, const RtHttpEvent *ev) {
   RtVideo *v = r->user;
   if (strcmp(ev->event, "retry") == 0) {
     rt_event(v, "retry",
-             json_pack("{s:s, s:s, s:s, s:I, s:i}", "method", ev->method,
-                       "url", ev->url, "reason", ev->reason, "delay_ms",
+             json_pack("{s:s, s:s, s:s, s:I, s:i}", "method", ev->method, "url",
+                       ev->url, "reason", ev->reason, "delay_ms",
                        (json_int_t)ev->delay_ms, "try", ev->attempt),
              "retrying in %.1fs: %s", ev->delay_ms / 1000.0, ev->reason);
   } else if (j->tty) {
@@ -640,11 +669,11 @@ bool rt_record(RtVideo *v, const char *status) {
   if (!rt_state_lock(j->state, j->deadline))
     return false;
   json_t *e = json_pack(
-      "{s:s, s:s?, s:s?, s:s, s:s?, s:s?, s:s?, s:s?, s:I, s:s?, s:s}",
-      "name", v->name, "path", v->path, "api", v->ep->api, "status", status,
-      "video_id", v->video_id, "status_id", v->status_id, "url", v->url,
-      "file", v->file, "size", (json_int_t)v->size, "error", v->error,
-      "updated", utc_now(j->arena));
+      "{s:s, s:s?, s:s?, s:s, s:s?, s:s?, s:s?, s:s?, s:I, s:s?, s:s}", "name",
+      v->name, "path", v->path, "api", v->ep->api, "status", status, "video_id",
+      v->video_id, "status_id", v->status_id, "url", v->url, "file", v->file,
+      "size", (json_int_t)v->size, "error", v->error, "updated",
+      utc_now(j->arena));
   rt_state_put_video(j->state, v->key, e);
   bool ok = rt_state_save(j->state);
   rt_state_unlock(j->state);
@@ -753,8 +782,9 @@ static void start_video(RtJob *j, RtVideo *v) {
   rt_unlock(v);
   if (!e && v->artifact) {
     rt_finish(v, "error", HGC_EAPI,
-              arena_printf(j->arena, "it has not been submitted (no entry "
-                           "in '%s')", rt_state_path(j->state)),
+              arena_printf(j->arena,
+                           "it has not been submitted (no entry in '%s')",
+                           rt_state_path(j->state)),
               "run 'hgc submit' or 'hgc run' first");
     return;
   }
@@ -791,12 +821,11 @@ static void step(RtVideo *v) {
 static void timed_out(RtVideo *v) {
   RtJob *j = v->job;
   const char *doing = v->stage == VS_QUEUED ? "before it started"
-                      : v->word ? arena_printf(j->arena, "while it was '%s'",
-                                               v->word)
-                                : "";
+                      : v->word
+                          ? arena_printf(j->arena, "while it was '%s'", v->word)
+                          : "";
   rt_finish(v, "timeout", HGC_ETIMEOUT,
-            arena_printf(j->arena, "the --timeout budget ran out %s",
-                         doing),
+            arena_printf(j->arena, "the --timeout budget ran out %s", doing),
             v->stage == VS_WAIT && (j->cmd == RT_RUN || j->cmd == RT_WAIT ||
                                     j->cmd == RT_DOWNLOAD)
                 ? "run the same command again later: it resumes waiting"
@@ -903,9 +932,8 @@ int rt_job_run(RtJob *j) {
   }
   if (j->cmd == RT_QUOTA)
     return run_quota(j);
-  int rc = rt_state_open(j->state_path, j->cmd == RT_SUBMIT ||
-                                            j->cmd == RT_RUN,
-                         &j->state);
+  int rc = rt_state_open(j->state_path, j->cmd == RT_SUBMIT || j->cmd == RT_RUN,
+                         j->deadline, &j->state);
   if (rc != HGC_OK)
     return rc;
   run_videos(j);

@@ -81,8 +81,8 @@ int rt_mkdirs(const char *dir) {
 }
 
 static json_t *empty_doc(void) {
-  return json_pack("{s:i, s:{}, s:{}}", "hgc_state", RT_STATE_FORMAT,
-                   "videos", "assets");
+  return json_pack("{s:i, s:{}, s:{}}", "hgc_state", RT_STATE_FORMAT, "videos",
+                   "assets");
 }
 
 // Reads the file into s->doc; a missing file is an empty state.
@@ -127,7 +127,8 @@ static bool load(RtState *s) {
   return true;
 }
 
-int rt_state_open(const char *path, bool create, RtState **out) {
+int rt_state_open(const char *path, bool create, long long deadline,
+                  RtState **out) {
   RtState *s = calloc(1, sizeof *s);
   if (!s) {
     msg_error("out of memory");
@@ -151,7 +152,7 @@ int rt_state_open(const char *path, bool create, RtState **out) {
     return HGC_EUSAGE;
   }
   // Check it now, before any request, rather than halfway through.
-  if (!rt_state_lock(s, rt_now_ms() + 10000)) {
+  if (!rt_state_lock(s, deadline)) {
     rt_state_close(s);
     return HGC_EUSAGE;
   }

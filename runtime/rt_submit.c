@@ -27,7 +27,7 @@
 #define RT_MAX_ASSET_BYTES ((size_t)256 << 20) // one uploaded file
 #define RT_UPLOAD_WAIT_MS 50 // recheck while another video uploads a file
 
-const char *rt_answer_id(const json_t *answer, const char *field) {
+const char *rt_answer_str(const json_t *answer, const char *field) {
   const json_t *v = json_object_get(json_object_get(answer, "data"), field);
   if (json_is_array(v))
     v = json_array_get(v, 0);
@@ -163,7 +163,7 @@ static void upload_done(RtRequest *r) {
     return;
   }
   bool v3 = strcmp(v->ep->api, "v3") == 0;
-  const char *id = rt_answer_id(r->json, v3 ? "asset_id" : "id");
+  const char *id = rt_answer_str(r->json, v3 ? "asset_id" : "id");
   if (!id) {
     rt_finish(v, "error", HGC_EAPI,
               arena_printf(j->arena, "the upload of '%s' answered no %s", rel,
@@ -171,12 +171,12 @@ static void upload_done(RtRequest *r) {
               NULL);
     return;
   }
-  const char *url = rt_answer_id(r->json, "url");
+  const char *url = rt_answer_str(r->json, "url");
   if (!rt_lock(v))
     return;
-  rt_state_put_asset(j->state, asset_field(asset, "sha256"),
-                     json_pack("{s:s, s:s, s:s?}", "api", v->ep->api, "id", id,
-                               "url", url));
+  rt_state_put_asset(
+      j->state, asset_field(asset, "sha256"),
+      json_pack("{s:s, s:s, s:s?}", "api", v->ep->api, "id", id, "url", url));
   if (!rt_state_save(j->state))
     rt_event(v, "warning", NULL, "the asset id was not saved");
   rt_unlock(v);
@@ -218,6 +218,7 @@ static void next_asset(RtVideo *v) {
   const char *rel = asset_field(asset, "path");
   const char *base = strrchr(rel, '/');
   bool v3 = strcmp(v->ep->api, "v3") == 0;
+  rt_request_clear(&v->req); // the previous stage's answer
   v->req = (RtRequest){
       .kind = RQ_UPLOAD,
       .method = "POST",
@@ -251,10 +252,10 @@ static void post_done(RtRequest *r) {
   v->payload = NULL;
   const char *why = r->message;
   if (r->outcome == RT_OK) {
-    const char *id = rt_answer_id(r->json, v->ep->id_field);
+    const char *id = rt_answer_str(r->json, v->ep->id_field);
     if (id) {
       v->status_id = arena_strdup(j->arena, id);
-      const char *vid = v->ep->then ? rt_answer_id(r->json, "video_id") : id;
+      const char *vid = v->ep->then ? rt_answer_str(r->json, "video_id") : id;
       v->video_id = vid ? arena_strdup(j->arena, vid) : NULL;
       if (!rt_record(v, "submitted"))
         rt_event(v, "warning", NULL, "submitted, but not saved");
@@ -272,12 +273,11 @@ static void post_done(RtRequest *r) {
                                                        : j->poll_min_ms * 2;
       return;
     }
-    why = arena_printf(j->arena, "the answer has no data.%s",
-                       v->ep->id_field);
+    why = arena_printf(j->arena, "the answer has no data.%s", v->ep->id_field);
   }
   if (r->outcome == RT_OK || r->outcome == RT_EUNKNOWN) {
-    v->error = arena_printf(j->arena, "the outcome of the POST is unknown: %s",
-                            why);
+    v->error =
+        arena_printf(j->arena, "the outcome of the POST is unknown: %s", why);
     rt_record(v, "unknown");
     release_claim(v);
     rt_finish(v, "unknown", HGC_EAPI, v->error, RT_HINT_UNKNOWN);
@@ -321,6 +321,7 @@ static void claim_and_post(RtVideo *v) {
   v->send = NULL;
   if (!v->payload)
     abort();
+  rt_request_clear(&v->req); // the previous stage's answer
   v->req = (RtRequest){
       .kind = RQ_GENERATE,
       .method = "POST",

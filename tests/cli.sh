@@ -255,3 +255,176 @@ check batch-check expect_exit 0 "$HGC" check batch.yaml
 check batch-explain sh -c "'$HGC' explain batch.yaml | grep -q '^hi-cy (batch.yaml, row 3): POST /v2/video/generate'"
 check batch-stream sh -c "test \$('$HGC' build -o - batch.yaml | grep -c '^  \"name\"') -eq 3"
 cd "$tmp" || exit 1
+
+# Local assets on disk (issue 5): a symlink that leaves the project root is
+# refused like a path that does; one inside it records the file it names.
+mkdir -p assets/proj/.git assets/proj/media assets/outside
+printf '\x89PNG\r\n\x1a\n\0\0\0\rIHDR' >assets/outside/secret.png
+cp assets/outside/secret.png assets/proj/media/logo.png
+ln -s ../../outside/secret.png assets/proj/media/away.png
+ln -s logo.png assets/proj/media/alias.png
+asset_spec() { # asset_spec FILE PATH: a one-scene spec with a background asset
+  printf 'hgc: 1\nscenes:\n  - avatar: a\n    silence: 1s\n    background: {asset: %s}\n' "$2" >"$1"
+}
+asset_spec assets/proj/away.yaml media/away.png
+asset_spec assets/proj/alias.yaml media/alias.png
+check asset-symlink-out at assets/proj expect_exit 1 "$HGC" build -o - away.yaml
+check asset-symlink-out-message grep -q "away.yaml:5:25: error: path 'media/away.png' leaves the project root (a symlink takes it to '$tmp/assets/outside/secret.png')" "$tmp/err"
+check asset-symlink-out-nothing-written test ! -s "$tmp/out"
+check asset-symlink-in at assets/proj expect_exit 0 "$HGC" build -o - alias.yaml
+check asset-symlink-in-path grep -q '"path": "media/logo.png"' "$tmp/out"
+check asset-symlink-widened-root at assets/proj expect_exit 0 "$HGC" build -o - --root .. away.yaml
+check asset-symlink-widened-root-path grep -q '"path": "outside/secret.png"' "$tmp/out"
+
+# The v3 back end (issue 6): --api wins over api:, explain names the
+# endpoint, and migrate reports on each spec without writing anything.
+mkdir v3 && cd v3 || exit 1
+cat >ready.yaml <<'YAML'
+hgc: 1
+title: Ready
+test: false
+caption: true
+defaults:
+  avatar: Daisy-inskirt-20220818
+  voice: {id: v1, pitch: 2}
+scenes:
+  - script: One. <break time="1s"/> Two.
+  - silence: 2s
+    background: {image: "https://cdn.example.com/end.png"}
+YAML
+cat >blocked.yaml <<'YAML'
+hgc: 1
+test: true
+scenes:
+  - avatar: {id: a1, scale: 1.5}
+    voice: v1
+    script: Hi.
+YAML
+printf 'hgc: 1\napi: v3\nscenes:\n  - avatar: a1\n    voice: v1\n    script: Hi.\n' >v3.yaml
+cat >"$tmp/want-ready" <<'TXT'
+ready.yaml: ready for v3
+  ready: POST /v2/video/generate -> POST /v3/videos
+    dropped: dimension, test, video_inputs
+    added: aspect_ratio, resolution, scenes, type
+    note: scene 2 is silent: v3 shows its image alone, without the avatar
+    note: avatar and talking photo ids are sent as v3 look ids; that they are the same ids is unconfirmed
+    note: break tags are sent as written; whether v3 reads them is unconfirmed
+    note: voice pitch is sent as the same number, in semitones for v3; v2's unit is unconfirmed
+    note: 'caption: true' gives only a caption file (SRT) in v3; caption: {style: default} also burns them in
+TXT
+cat >"$tmp/want-blocked" <<'TXT'
+blocked.yaml: 2 blockers for v3
+  blocked.yaml:2:7: error: test mode is not available in v3
+      2 | test: true
+        |       ^
+    hint: remove 'test', or build with --api v2
+  blocked.yaml:4:29: error: avatar 'scale' is not available in v3: the server lays out the avatar
+      4 |   - avatar: {id: a1, scale: 1.5}
+        |                             ^
+    hint: remove it, or build with --api v2
+TXT
+find . | sort >"$tmp/v3-before"
+check migrate-ready expect_exit 0 "$HGC" migrate --to v3 ready.yaml
+check migrate-ready-report cmp "$tmp/want-ready" "$tmp/out"
+check migrate-ready-stderr test ! -s "$tmp/err"
+check migrate-blocked expect_exit 1 "$HGC" migrate --to v3 blocked.yaml
+check migrate-blocked-report cmp "$tmp/want-blocked" "$tmp/out"
+check migrate-blocked-stderr test ! -s "$tmp/err"
+cat "$tmp/want-ready" "$tmp/want-blocked" >"$tmp/want-both"
+check migrate-both expect_exit 1 "$HGC" migrate --to v3 ready.yaml blocked.yaml
+check migrate-both-report cmp "$tmp/want-both" "$tmp/out"
+check migrate-already-v3 expect_exit 0 "$HGC" migrate --to v3 v3.yaml
+check migrate-already-v3-report grep -qx 'v3.yaml: already on v3' "$tmp/out"
+check migrate-writes-nothing sh -c "find . | sort | cmp -s - '$tmp/v3-before'"
+check migrate-to-v2 expect_exit 2 "$HGC" migrate --to v2 ready.yaml
+check migrate-to-v2-message grep -qx "hgc: --to takes 'v3', not 'v2'" "$tmp/err"
+check migrate-no-to expect_exit 2 "$HGC" migrate ready.yaml
+check migrate-no-to-message grep -qx "hgc: 'hgc migrate' needs --to v3" "$tmp/err"
+check migrate-usage-silent test ! -s "$tmp/out"
+check explain-v3 sh -c "'$HGC' explain --api v3 ready.yaml | head -1 | grep -qx 'ready (ready.yaml): POST /v3/videos'"
+check explain-v2 sh -c "'$HGC' explain ready.yaml | head -1 | grep -qx 'ready (ready.yaml): POST /v2/video/generate'"
+check explain-api-wins sh -c "'$HGC' explain --api v2 v3.yaml | head -1 | grep -qx 'v3 (v3.yaml): POST /v2/video/generate'"
+check build-api-wins expect_exit 0 "$HGC" build -o - --api v2 v3.yaml
+check build-api-wins-path grep -q '"path": "/v2/video/generate"' "$tmp/out"
+check build-api-v3 expect_exit 0 "$HGC" build -o - --api v3 ready.yaml
+check build-api-v3-path grep -q '"path": "/v3/videos"' "$tmp/out"
+check build-api-bad expect_exit 2 "$HGC" build -o - --api v4 ready.yaml
+check build-api-bad-message grep -qx "hgc: --api takes 'v2' or 'v3', not 'v4'" "$tmp/err"
+check v3-dir-unchanged sh -c "find . | sort | cmp -s - '$tmp/v3-before'"
+cd "$tmp" || exit 1
+
+# diff (issue 9): what changed between two artifacts or specs, named the
+# way a reviewer reads it, with a word diff of scripts; exit 0 for no
+# change and 1 for changes, as diff(1), but 0 when git runs it.
+mkdir diff && cd diff || exit 1
+cat >a.yaml <<'YAML'
+hgc: 1
+name: w
+dimension: 1080p
+scenes:
+  - avatar: Daisy-inskirt-20220818
+    voice: {id: v1, speed: 1.0}
+    script: Hello there. Welcome to Acme.
+  - avatar: Daisy-inskirt-20220818
+    voice: v1
+    script: Second scene here.
+YAML
+sed 's/Welcome to Acme/Welcome to Globex/' a.yaml >script.yaml
+sed -e 's/speed: 1.0/speed: 2.0/' -e 's/1080p/720p/' a.yaml >speed.yaml
+"$HGC" build -o build a.yaml >/dev/null 2>&1
+"$HGC" build -o new script.yaml >/dev/null 2>&1
+"$HGC" build --api v3 -o v3 a.yaml >/dev/null 2>&1
+check diff-same expect_exit 0 "$HGC" diff a.yaml a.yaml
+check diff-same-says grep -qx '  no change' "$tmp/out"
+check diff-script expect_exit 1 "$HGC" diff a.yaml script.yaml
+check diff-script-names grep -qx '  scene 1 script:' "$tmp/out"
+check diff-script-words grep -qxF '    Hello there. Welcome to [-Acme.-] {+Globex.+}' "$tmp/out"
+check diff-speed expect_exit 1 "$HGC" diff a.yaml speed.yaml
+check diff-speed-line grep -qx '  scene 1 voice speed: 1.0 -> 2.0' "$tmp/out"
+check diff-dimension grep -qx '  dimension width: 1920 -> 1280' "$tmp/out"
+check diff-duration grep -qxF '  estimated duration: 3.2s -> 2.2s (-1.0s)' "$tmp/out"
+check diff-spec-vs-artifact expect_exit 0 "$HGC" diff build/w.json a.yaml
+check diff-artifact-vs-spec expect_exit 1 "$HGC" diff build/w.json script.yaml
+check diff-artifact-vs-spec-words grep -qF '[-Acme.-] {+Globex.+}' "$tmp/out"
+check diff-v2-v3 expect_exit 1 "$HGC" diff build/w.json v3/w.json
+check diff-v2-v3-endpoint grep -qx '  endpoint: POST /v2/video/generate -> POST /v3/videos' "$tmp/out"
+check diff-not-artifact expect_exit 1 "$HGC" diff a.yaml nope.json
+check diff-not-artifact-message grep -qx 'hgc: unable to open nope.json: No such file or directory' "$tmp/err"
+check diff-one-file expect_exit 2 "$HGC" diff a.yaml
+# git's external diff: path, old file, hex, mode, new file, hex, mode;
+# /dev/null for an added or deleted file. git takes a non-zero exit for a
+# crash, so changes exit 0 here.
+check diff-git-7-args expect_exit 0 "$HGC" diff build/w.json build/w.json 1111111 100644 new/w.json 2222222 100644
+check diff-git-7-args-words grep -qF '[-Acme.-] {+Globex.+}' "$tmp/out"
+check diff-git-added expect_exit 0 "$HGC" diff build/w.json /dev/null 0000000 100644 new/w.json 2222222 100644
+check diff-git-added-says grep -qx '  only in the second' "$tmp/out"
+# The recipe of docs/review.md in a real repository.
+if command -v git >/dev/null; then
+  mkdir repo && cd repo || exit 1
+  g() { git -c user.name=hgc -c user.email=hgc@example.com "$@"; }
+  g init -q && cp ../a.yaml w.yaml && "$HGC" build w.yaml 2>/dev/null
+  printf 'build/*.json diff=hgc\n' >.gitattributes
+  git config diff.hgc.command "'$HGC' diff"
+  g add -A && g commit -qm 'first cut'
+  cp ../script.yaml w.yaml && "$HGC" build w.yaml 2>/dev/null
+  check diff-git-recipe expect_exit 0 git diff build/
+  check diff-git-recipe-words grep -qF '[-Acme.-] {+Globex.+}' "$tmp/out"
+  check diff-git-recipe-no-json sh -c "! grep -q '\"input_text\"' '$tmp/out'"
+  cp build/w.json build/copy.json && g add build/copy.json
+  check diff-git-recipe-new-file expect_exit 0 git diff --cached build/
+  check diff-git-recipe-new-file-says grep -qx '  only in the second' "$tmp/out"
+  check diff-git-difftool expect_exit 0 git difftool -y -x "'$HGC' diff" build/w.json
+  check diff-git-difftool-words grep -qF '[-Acme.-] {+Globex.+}' "$tmp/out"
+  cd .. || exit 1
+else
+  echo "skip diff-git-recipe: git is not installed"
+fi
+# Colour only on a terminal, and never with NO_COLOR.
+check diff-no-color-when-piped sh -c "! env -u NO_COLOR '$HGC' diff a.yaml script.yaml | grep -q \$(printf '\\033')"
+if script -qec true /dev/null >/dev/null 2>&1; then
+  check diff-color-on-tty sh -c "env -u NO_COLOR script -qec \"'$HGC' diff a.yaml script.yaml\" /dev/null | grep -qF \"\$(printf '\\033[31m[-Acme.-]')\""
+  check diff-no-color-env sh -c "! env NO_COLOR=1 script -qec \"'$HGC' diff a.yaml script.yaml\" /dev/null | grep -q \$(printf '\\033')"
+else
+  echo "skip diff-color-on-tty: script(1) from util-linux is not installed"
+fi
+cd "$tmp" || exit 1

@@ -112,6 +112,9 @@ int main(void) {
          a ? a->sha256 : err);
 
   write_file("movie.mov", "\0\0\0\x14" "ftypqt  \0\0\0\0", 16);
+  // An iPhone photo is an ISO media file too: it is no MP4 video.
+  write_file("photo.heic", "\0\0\0\x18" "ftypheic\0\0\0\0", 16);
+  write_file("anim.gif", "GIF89a\x01\0\x01\0", 10);
   write_file("notes.txt", "hello", 5);
   mkdir(strcat(strcpy(err, dir), "/sub"), 0777);
   static const struct {
@@ -123,13 +126,18 @@ int main(void) {
       {"wrong-class", "a.mp4", MEDIA_IMAGE,
        "asset 'a.mp4' is an MP4 video, not a JPEG or PNG image"},
       {"quicktime-refused", "movie.mov", MEDIA_VIDEO,
-       "asset 'movie.mov' is of an unknown type, not an MP4 or WebM video"},
+       "asset 'movie.mov' is a QuickTime movie, not an MP4 or WebM video"},
+      {"heic-not-mp4", "photo.heic", MEDIA_IMAGE | MEDIA_VIDEO,
+       "asset 'photo.heic' is a HEIF or AVIF image, not an image or video "
+       "file (JPEG, PNG, MP4 or WebM)"},
+      {"gif-refused", "anim.gif", MEDIA_IMAGE,
+       "asset 'anim.gif' is a GIF image, not a JPEG or PNG image"},
       {"unknown-type", "notes.txt", MEDIA_AUDIO,
        "asset 'notes.txt' is of an unknown type, not an MP3 or WAV file"},
       {"missing", "nope.png", MEDIA_IMAGE,
        "cannot read 'nope.png': No such file or directory"},
       {"directory", "sub", MEDIA_IMAGE,
-       "cannot read asset 'sub': not a regular file"},
+       "asset 'sub' is a directory, not a file"},
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     a = load(&ctx, bad[i].file, bad[i].accept, err, sizeof err);

@@ -445,7 +445,8 @@ static const char *t_billion_laughs(void) {
   struct timespec t1;
   clock_gettime(CLOCK_MONOTONIC, &t0);
   TRY(expect_error(text, 6, 12,
-                   "alias expansion too large (limit is 200000 nodes)"));
+                   "alias expansion too large (limit is 200000 nodes; "
+                   "raise it with --max-nodes)"));
   clock_gettime(CLOCK_MONOTONIC, &t1);
   double secs = (double)(t1.tv_sec - t0.tv_sec) +
                 (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
@@ -468,7 +469,9 @@ static const char *nesting_case(const char *unit, int n, const char *tail,
   if (root)
     return fail("loaded %d levels of '%s'", n, unit);
   TRY(expect_errors(1));
-  return expect_diag(1, col, "error", "nesting too deep (limit is 64 levels)");
+  return expect_diag(1, col, "error",
+                     "nesting too deep (limit is 64 levels; raise it with "
+                     "--max-depth)");
 }
 
 static const char *t_nesting(void) {
@@ -499,7 +502,8 @@ static const char *t_too_many_nodes(void) {
   TRY(expect_errors(1));
   // The 200000th scalar is the 200001st node.
   return expect_diag(1, 2 + 2 * (200000 - 1), "error",
-                     "document too large (limit is 200000 nodes)");
+                     "document too large (limit is 200000 nodes; raise it "
+                     "with --max-nodes)");
 }
 
 static const char *t_bad_bytes(void) {

@@ -434,7 +434,8 @@ static void test_limits(void) {
          both(n ? "resolve succeeded" : NULL,
               count_lines("wide") == 1 &&
                       strstr(captured(), "error: too many includes "
-                                         "(limit is 1000)")
+                                         "(limit is 1000; raise it with "
+                                         "--max-includes)")
                   ? NULL
                   : fail("got:\n%s", captured())));
   for (int i = 0; i < 70; i++) {
@@ -448,7 +449,7 @@ static void test_limits(void) {
   result("include-too-deep",
          both(n ? "resolve succeeded" : NULL,
               want_diag("deep63.yaml:1:10: error: includes nested too deeply "
-                        "(limit is 64 levels)")));
+                        "(limit is 64 levels; raise it with --max-depth)")));
 }
 
 static void test_include_path(void) {
@@ -759,7 +760,8 @@ static void test_cycles_and_limits(void) {
          both(n ? "expansion succeeded" : NULL,
               count_lines("spec.yaml") == 1 &&
                       strstr(captured(), "error: too many nested variable "
-                                         "references (limit is 64)")
+                                         "references (limit is 64; raise "
+                                         "it with --max-var-depth)")
                   ? NULL
                   : fail("%s", captured())));
   // Each variable doubles the one before: 2^40 bytes if nothing stopped it.
