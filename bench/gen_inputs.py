@@ -12,8 +12,9 @@ DIR/proj is the project root the tools run in:
   tree.yaml + tree/           a deep include tree: 510 files merged into
                               one spec (depth 8), and a 12-file chain of
                               scene includes
-  *.jsonnet                   the jsonnet entry points: each imports the
-                              same YAML text (importstr) and bench/lower.jsonnet
+  *.jsonnet, json/            the jsonnet entry points: each imports
+                              bench/lower.jsonnet and the same files,
+                              converted to JSON (json/PATH.json)
 Every spec sticks to what bench/lower.py and bench/lower.jsonnet implement
 (the subset of spec-format.md a typical video uses).
 """
@@ -22,9 +23,12 @@ import os
 import random
 import sys
 
+import yaml
+
 TREE_DEPTH = 8       # files nested below tree.yaml: 2 + 4 + ... + 256
 SCENE_CHAIN = 12     # scene files, each splicing the next
 LONG_SCENES = 50
+JSONNET_MAX_ROWS = 10000  # bigger batches are run by hgc and the floor only
 
 WORDS = """acme scheduler finds the meeting time that works for everyone so
 you never trade ten emails for one calendar invite again connect your
@@ -284,15 +288,25 @@ scenes:
     return files
 
 
-def jsonnet_entry(name, spec, rows, files):
-    """An entry point for lower.jsonnet: the YAML text of every file a
-    spec can reach, by path, so the library can resolve includes."""
+def to_json(proj, path):
+    """json/PATH.json: the YAML file at PATH as JSON, for jsonnet."""
+    with open(os.path.join(proj, path), encoding="utf-8") as f:
+        data = yaml.load(f, Loader=yaml.CSafeLoader)
+    write(os.path.join(proj, "json", path + ".json"),
+          json.dumps(data, ensure_ascii=False))
+    return "json/%s.json" % path
+
+
+def jsonnet_entry(proj, name, spec, rows, files):
+    """An entry point for lower.jsonnet: every file a spec can reach, by
+    path, so the library can resolve includes."""
     lines = ["// bench: %s for lower.jsonnet (generated)\n" % name,
              "local lower = import 'lower.jsonnet';\n",
              "lower.build(%s, {\n" % q(spec)]
     for f in files:
-        lines.append("  %s: importstr %s,\n" % (q(f), q(f)))
-    lines.append("}, %s)\n" % ("importstr %s" % q(rows) if rows else "null"))
+        lines.append("  %s: import %s,\n" % (q(f), q(to_json(proj, f))))
+    lines.append("}, %s)\n" % ("import %s" % q(to_json(proj, rows))
+                               if rows else "null"))
     return "".join(lines)
 
 
@@ -305,17 +319,21 @@ def main():
     write(os.path.join(proj, "batch.yaml"), BATCH)
     for n in counts:
         write(os.path.join(proj, "rows-%d.yaml" % n), rows_yaml(n))
+        if n > JSONNET_MAX_ROWS:
+            continue
         write(os.path.join(proj, "batch-%d.jsonnet" % n),
-              jsonnet_entry("batch, %d rows" % n, "batch.yaml",
+              jsonnet_entry(proj, "batch, %d rows" % n, "batch.yaml",
                             "rows-%d.yaml" % n, ["batch.yaml", "brand.yaml"]))
     write(os.path.join(proj, "long.yaml"), long_spec())
     write(os.path.join(proj, "long.jsonnet"),
-          jsonnet_entry("50 scenes", "long.yaml", None, ["long.yaml"]))
+          jsonnet_entry(proj, "50 scenes", "long.yaml", None,
+                        ["long.yaml"]))
     tree = tree_files()
     for path, text in tree.items():
         write(os.path.join(proj, path), text)
     write(os.path.join(proj, "tree.jsonnet"),
-          jsonnet_entry("include tree", "tree.yaml", None, sorted(tree)))
+          jsonnet_entry(proj, "include tree", "tree.yaml", None,
+                        sorted(tree)))
 
 
 if __name__ == "__main__":

@@ -147,9 +147,11 @@ void explain_print(FILE *out, const Spec *spec, const Request *req,
     explain_table(out, spec);
     break;
   case KIND_TEMPLATE:
-    fprintf(out, "  template %s with %d variable%s; its length is the "
-                 "template's\n",
-            spec->tmpl.id.s, spec->tmpl.nvars, spec->tmpl.nvars == 1 ? "" : "s");
+    fprintf(out,
+            "  template %s with %d variable%s; its length is the "
+            "template's\n",
+            spec->tmpl.id.s, spec->tmpl.nvars,
+            spec->tmpl.nvars == 1 ? "" : "s");
     break;
   case KIND_TRANSLATE:
     fprintf(out, "  a translation to %s; its length is the source video's\n",

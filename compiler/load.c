@@ -135,6 +135,9 @@ static size_t yaml_break(const char *t, size_t n, size_t i) {
 static void map_lines(Loader *l) {
   const char *t = l->f->text;
   size_t n = l->f->len;
+  // Those breaks start with CR, 0xC2 or 0xE2; most files have none.
+  if (!memchr(t, '\r', n) && !memchr(t, 0xC2, n) && !memchr(t, 0xE2, n))
+    return;
   int breaks = 0;
   bool odd = false;
   for (size_t i = 0; i < n;) {

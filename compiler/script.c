@@ -333,7 +333,7 @@ static bool re_match(Scan *s, int id, const char *text, size_t len,
                      NULL) > 0;
 }
 
-// Text comes a character at a time: buf_addc is the fast path for it.
+// The space between two words is one byte: buf_addc is its fast path.
 static void out_add(Scan *s, const char *p, size_t n) {
   s->written = true;
   if (!s->overflow &&
@@ -396,6 +396,11 @@ static void add_pause(Scan *s, long ms, Where at) {
   s->pause += ms;
 }
 
+// A byte inside a word that needs no care of its own.
+static bool is_plain(char c) {
+  return !is_space(c) && (unsigned char)c >= 0x20 && c != 0x7f && c != '!';
+}
+
 // Spoken text n->text[from..to), which holds no tags.
 static void feed_text(Scan *s, const Node *n, size_t from, size_t to) {
   for (size_t i = from; i < to; i++) {
@@ -425,15 +430,24 @@ static void feed_text(Scan *s, const Node *n, size_t from, size_t to) {
       if (!s->sentence_words++)
         s->sentence_at = (Where){n, i, 0, false};
     }
-    if (c == '.' || c == '!' || c == '?')
-      s->term = true;
-    else if (is_alnum(c))
-      s->term = false;
     if (c == '!' && ++s->bangs == LINT_BANGS)
       s->bang_at = (Where){n, i, i + 1, false};
-    out_add(s, &c, 1);
-    if (((unsigned char)c & 0xC0) != 0x80)
-      s->chars++;
+    // c and the bytes after it up to a space, a control or a '!' (which
+    // the lint counts) go out in one add.
+    size_t end = i + 1;
+    while (end < to && is_plain(n->text[end]))
+      end++;
+    for (size_t k = i; k < end; k++) {
+      char b = n->text[k];
+      if (b == '.' || b == '!' || b == '?')
+        s->term = true;
+      else if (is_alnum(b))
+        s->term = false;
+      if (((unsigned char)b & 0xC0) != 0x80)
+        s->chars++;
+    }
+    out_add(s, n->text + i, end - i);
+    i = end - 1;
   }
 }
 

@@ -8,6 +8,7 @@
 # produced for the API key.
 #
 #   tests/runtime.sh          the tests (HGC, HGC_WRAP as for tests/cli.sh)
+#   tests/runtime.sh CASE...  only these cases (and the key check)
 #   tests/runtime.sh --demo   `hgc run` on an example, for `make demo`
 set -u
 cd "$(dirname "$0")/.."
@@ -507,7 +508,7 @@ connection_refused() {
   spec hello
   # A port nothing listens on: a server started and stopped.
   start_server && stop_server
-  h run --timeout 3s hello.yaml
+  h run --timeout 8s hello.yaml
   [ "$rc" -eq 4 ] || [ "$rc" -eq 5 ] || fail "exit $rc, expected 4 or 5"
   py 'R[0]["status"] in ("timeout", "error")'
   py 'any(e["event"] == "retry" for e in E)' "connection refused is retried"
@@ -726,14 +727,16 @@ key_never_written() {
   [ -n "$(ls "$tmp")" ] || fail "nothing to grep"
 }
 
-for c in run_basic rerun_after_success rerun_missing_file submit_wait_download \
-  unknown_id_is_v2_video quota no_key api_key_file bad_key bases verbose \
-  options bad_artifacts post_429_retry_after get_5xx_retried \
-  get_dropped_retried get_malformed_retried post_5xx_unknown \
-  post_drop_unknown post_drop_after_headers_unknown post_malformed_unknown \
-  post_4xx_forgotten connection_refused render_failed wait_timeout \
-  download_window known_id_404 kill_during_wait concurrent_runs jobs \
-  first_error_kept assets_once spec_with_asset asset_upload_retried endpoints \
-  live_lines_on_a_terminal key_never_written; do
+cases=(run_basic rerun_after_success rerun_missing_file submit_wait_download
+  unknown_id_is_v2_video quota no_key api_key_file bad_key bases verbose
+  options bad_artifacts post_429_retry_after get_5xx_retried
+  get_dropped_retried get_malformed_retried post_5xx_unknown
+  post_drop_unknown post_drop_after_headers_unknown post_malformed_unknown
+  post_4xx_forgotten connection_refused render_failed wait_timeout
+  download_window known_id_404 kill_during_wait concurrent_runs jobs
+  first_error_kept assets_once spec_with_asset asset_upload_retried endpoints
+  live_lines_on_a_terminal)
+[ $# -gt 0 ] && cases=("$@")
+for c in "${cases[@]}" key_never_written; do
   run_case "$c"
 done

@@ -3,11 +3,12 @@
 #
 #   tools/deps.sh          what building and the compiler's tests need
 #   tools/deps.sh check    also what only `make check` needs: Chromium,
-#                          which renders a storyboard page to a PNG
-#                          (tests/review.sh; skipped when it is missing)
+#                          which renders a storyboard page to a PNG, and
+#                          zsh, which parses the zsh completion
+#                          (tests/review.sh skips each when it is missing)
 set -eu
 need="libyaml-dev libjansson-dev libpcre2-dev libcurl4-openssl-dev pkg-config python3 python3-jsonschema valgrind"
-[ "${1:-}" = check ] && need="$need chromium"
+[ "${1:-}" = check ] && need="$need chromium zsh"
 missing=""
 for p in $need; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"

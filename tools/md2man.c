@@ -44,8 +44,8 @@ static char *read_all(const char *path) {
 }
 
 // Text escaped for roff; in code, '-' is a minus so that options can be
-// searched for and pasted. Characters past ASCII become \[uXXXX], so the
-// page reads the same whatever encoding man(1) assumes.
+// searched for and pasted. Characters past ASCII become escapes such as
+// \[u2014], so the page reads the same whatever encoding man(1) assumes.
 static void esc(const char *s, size_t n, bool code) {
   for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)s[i];
