@@ -28,6 +28,14 @@
 #define ENV_NAME_HINT                                                          \
   "use letters, digits and '_', starting with a letter or '_'"
 
+// A hash table of structs by the pointer in their first member, open
+// addressing; cap 0 or a power of 2.
+typedef struct {
+  void **slots;
+  size_t cap;
+  size_t count;
+} PtrMap;
+
 typedef enum { MEMO_BUSY, MEMO_DONE, MEMO_FAILED } MemoState;
 
 // The expansion of one node under `vars` or of an override.
@@ -44,9 +52,8 @@ typedef struct {
   const Node *overrides; // -D and --vars (a map), or NULL
   const Node *row;       // the batch row, or NULL
   const Node *env;       // the document's `env` list, or NULL
-  Memo **table;          // open addressing on Memo.raw; cap a power of 2
-  size_t cap;
-  size_t count;
+  PtrMap memos;          // Memo by the node it expands
+  PtrMap indexes;        // KeyIndex by the map (or env list) it indexes
   Memo **busy; // expansions under way, outermost first
   int nbusy;
   int cap_busy;
@@ -249,7 +256,7 @@ Node *vars_overrides(Ctx *ctx, const VarsOptions *opts) {
 }
 
 //
-// Memo table
+// Tables
 //
 static size_t ptr_hash(const void *p) {
   uint64_t x = (uint64_t)(uintptr_t)p;
@@ -259,33 +266,114 @@ static size_t ptr_hash(const void *p) {
   return (size_t)x;
 }
 
-static Memo **memo_slot(Memo **table, size_t cap, const Node *raw) {
-  size_t i = ptr_hash(raw) & (cap - 1);
-  while (table[i] && table[i]->raw != raw)
-    i = (i + 1) & (cap - 1);
-  return &table[i];
+// The key an entry of a PtrMap is filed under: its first member.
+static const void *entry_ptr(const void *entry) {
+  return *(const void *const *)entry;
 }
 
-static Memo *memo_find(Expander *ex, const Node *raw) {
-  return ex->cap ? *memo_slot(ex->table, ex->cap, raw) : NULL;
+static void **ptrmap_slot(void **slots, size_t cap, const void *key) {
+  size_t i = ptr_hash(key) & (cap - 1);
+  while (slots[i] && entry_ptr(slots[i]) != key)
+    i = (i + 1) & (cap - 1);
+  return &slots[i];
+}
+
+static void *ptrmap_get(const PtrMap *t, const void *key) {
+  return t->cap ? *ptrmap_slot(t->slots, t->cap, key) : NULL;
+}
+
+static void ptrmap_put(Ctx *ctx, PtrMap *t, void *entry) {
+  if ((t->count + 1) * 2 > t->cap) {
+    size_t cap = t->cap ? t->cap * 2 : 64;
+    void **slots = arena_calloc(ctx->arena, sizeof *slots * cap);
+    for (size_t i = 0; i < t->cap; i++)
+      if (t->slots[i])
+        *ptrmap_slot(slots, cap, entry_ptr(t->slots[i])) = t->slots[i];
+    t->slots = slots;
+    t->cap = cap;
+  }
+  *ptrmap_slot(t->slots, t->cap, entry_ptr(entry)) = entry;
+  t->count++;
 }
 
 static Memo *memo_add(Expander *ex, const Node *raw, const char *name) {
-  Ctx *ctx = ex->ctx;
-  if ((ex->count + 1) * 2 > ex->cap) {
-    size_t cap = ex->cap ? ex->cap * 2 : 64;
-    Memo **table = arena_calloc(ctx->arena, sizeof *table * cap);
-    for (size_t i = 0; i < ex->cap; i++)
-      if (ex->table[i])
-        *memo_slot(table, cap, ex->table[i]->raw) = ex->table[i];
-    ex->table = table;
-    ex->cap = cap;
-  }
-  Memo *m = arena_calloc(ctx->arena, sizeof *m);
+  Memo *m = arena_calloc(ex->ctx->arena, sizeof *m);
   *m = (Memo){raw, name, MEMO_BUSY, NULL};
-  *memo_slot(ex->table, ex->cap, raw) = m;
-  ex->count++;
+  ptrmap_put(ex->ctx, &ex->memos, m);
   return m;
+}
+
+// A map's keys (or an env list's names) by their text, built on first
+// use: many references into one big map would otherwise scan it each.
+typedef struct {
+  const Node *owner; // the map or list indexed
+  int *slots;        // an entry's position + 1; 0 is empty
+  size_t cap;        // a power of 2, at least twice the entries
+} KeyIndex;
+
+#define INDEX_MIN 16 // entries below which a scan is as quick
+
+static const Node *entry_name(const Node *owner, int i) {
+  return owner->kind == NK_MAP ? owner->pairs[i].key : owner->items[i];
+}
+
+static bool has_text(const Node *n, const char *s, size_t len) {
+  return n->kind == NK_SCALAR && n->len == len && memcmp(n->text, s, len) == 0;
+}
+
+static size_t text_hash(const char *s, size_t n) {
+  uint64_t h = 14695981039346656037u; // FNV-1a
+  for (size_t i = 0; i < n; i++)
+    h = (h ^ (unsigned char)s[i]) * 1099511628211u;
+  return (size_t)h;
+}
+
+// The slot of name in x: its entry, or the empty slot where it would go.
+static int *index_slot(const KeyIndex *x, const char *name, size_t len) {
+  size_t i = text_hash(name, len) & (x->cap - 1);
+  while (x->slots[i] && !has_text(entry_name(x->owner, x->slots[i] - 1),
+                                  name, len))
+    i = (i + 1) & (x->cap - 1);
+  return &x->slots[i];
+}
+
+static KeyIndex *key_index(Expander *ex, const Node *owner, int n) {
+  KeyIndex *x = ptrmap_get(&ex->indexes, owner);
+  if (x)
+    return x;
+  x = arena_calloc(ex->ctx->arena, sizeof *x);
+  x->owner = owner;
+  for (x->cap = 2 * INDEX_MIN; x->cap < 2 * (size_t)n;)
+    x->cap *= 2;
+  x->slots = arena_calloc(ex->ctx->arena, sizeof *x->slots * x->cap);
+  for (int i = 0; i < n; i++) {
+    const Node *k = entry_name(owner, i);
+    int *slot = k->kind == NK_SCALAR ? index_slot(x, k->text, k->len) : NULL;
+    if (slot && !*slot) // the first of equal names wins
+      *slot = i + 1;
+  }
+  ptrmap_put(ex->ctx, &ex->indexes, x);
+  return x;
+}
+
+// The position of the entry named `name` in owner, a map or a list of
+// names; -1 when there is none.
+static int find_entry(Expander *ex, const Node *owner, const char *name) {
+  int n = owner->kind == NK_MAP ? owner->npairs : owner->nitems;
+  size_t len = strlen(name);
+  if (n < INDEX_MIN) {
+    for (int i = 0; i < n; i++)
+      if (has_text(entry_name(owner, i), name, len))
+        return i;
+    return -1;
+  }
+  return *index_slot(key_index(ex, owner, n), name, len) - 1;
+}
+
+// node_get for the maps references look into.
+static const Node *find_key(Expander *ex, const Node *map, const char *name) {
+  int i = map && map->kind == NK_MAP ? find_entry(ex, map, name) : -1;
+  return i < 0 ? NULL : map->pairs[i].value;
 }
 
 static void push_busy(Expander *ex, Memo *m) {
@@ -323,7 +411,7 @@ static void report_cycle(Expander *ex, const Memo *m, At *at) {
 // computed once. `at` is the reference that asks for it.
 static Node *expand_var(Expander *ex, const Node *raw, const char *name,
                         At *at) {
-  Memo *m = memo_find(ex, raw);
+  Memo *m = ptrmap_get(&ex->memos, raw);
   if (m && m->state == MEMO_BUSY)
     report_cycle(ex, m, at);
   if (m)
@@ -477,13 +565,8 @@ static bool parse_ref(Expander *ex, const Node *n, size_t i, Ref *r) {
   return true;
 }
 
-static bool is_listed(const Node *env, const char *name) {
-  for (int i = 0; env && env->kind == NK_SEQ && i < env->nitems; i++) {
-    const Node *n = env->items[i];
-    if (n->kind == NK_SCALAR && strcmp(n->text, name) == 0)
-      return true;
-  }
-  return false;
+static bool is_listed(Expander *ex, const char *name) {
+  return ex->env && ex->env->kind == NK_SEQ && find_entry(ex, ex->env, name) >= 0;
 }
 
 // ${env.NAME}: NAME must be listed under `env:`; an unset one may fall back.
@@ -503,7 +586,7 @@ static Got find_env(Expander *ex, const Node *site, const Ref *r, At *at,
              "'${env.HEYGEN_API_KEY}' cannot be used: it is the API key");
     return GOT_ERROR;
   }
-  if (!is_listed(ex->env, name)) {
+  if (!is_listed(ex, name)) {
     error_at(
         ctx, at_loc(at),
         arena_printf(ctx->arena, "add '%s' to the spec's 'env:' list", name),
@@ -595,7 +678,7 @@ static Got descend(Expander *ex, const Ref *r, At *at, const Node *node,
                path_to(ex->ctx, r, k - 1), node_kind_name(node), r->segs[k]);
       return GOT_ERROR;
     }
-    const Node *child = node_get(node, r->segs[k]);
+    const Node *child = find_key(ex, node, r->segs[k]);
     if (!child)
       return undefined(ex, r, k, node, is_row, at);
     node = child;
@@ -641,9 +724,9 @@ static Got lookup(Expander *ex, const Node *site, const Ref *r,
       got = GOT_ERROR;
     }
   } else {
-    const Node *v = node_get(ex->overrides, first);
+    const Node *v = find_key(ex, ex->overrides, first);
     if (!v)
-      v = node_get(ex->vars, first);
+      v = find_key(ex, ex->vars, first);
     got = v ? descend(ex, r, &at, v, false, false, val)
             : undefined(ex, r, 0, NULL, false, &at);
   }
@@ -821,7 +904,7 @@ static Node *expand_vars_map(Expander *ex, const Node *vars) {
   bool ok = true;
   for (int i = 0; i < vars->npairs; i++) {
     const Pair *p = &vars->pairs[i];
-    Node *v = node_get(ex->overrides, p->key->text)
+    Node *v = find_key(ex, ex->overrides, p->key->text)
                   ? copy(ex, p->value)
                   : expand_var(ex, p->value, p->key->text,
                                &(At){.loc = p->value->loc});
