@@ -28,7 +28,8 @@ local ASPECTS = {
   '4:3': [960, 720, 1440, 1080],
   '4:5': [576, 720, 1080, 1350],
 };
-local BREAK = '<break time="';
+// std.findSubstr is a scan in jsonnet itself, one substring per byte:
+// text is cut with std.split, which is built in.
 
 local has(o, k) = std.type(o) == 'object' && std.objectHas(o, k);
 local get(o, k, d) = if has(o, k) then o[k] else d;
@@ -83,30 +84,35 @@ local expander(vars, row) = {
   // Each variable expanded once, on first use (fields are lazy).
   v:: { [k]: e.expand(vars[k]) for k in std.objectFields(vars) },
   lookup(ref)::
-    local fb = std.findSubstr(':-', ref);
-    local name = if fb == [] then ref else ref[:fb[0]];
-    local segs = std.split(name, '.');
+    local fb = std.splitLimit(ref, ':', 1);  // name, '-fallback'
+    local segs = std.split(fb[0], '.');
     local start =
       if segs[0] == 'row' then row
       else if has(vars, segs[0]) then e.v[segs[0]]
       else null;
     local val = std.foldl(function(acc, s) get(acc, s, null), segs[1:], start);
-    if (val == null || val == '') && fb != [] then typed(ref[fb[0] + 2:])
+    if (val == null || val == '') && std.length(fb) == 2 then typed(fb[1][1:])
     else val,
-  interpolate(s, from)::
-    local at = [i for i in std.findSubstr('${', s) if i >= from];
-    if at == [] then s[from:]
-    else
-      local end = [j for j in std.findSubstr('}', s) if j > at[0]][0];
-      s[from:at[0]] + scalarText(e.lookup(s[at[0] + 2:end])) +
-      e.interpolate(s, end + 1),
+  // After each '$': '{ref}rest' is a reference, anything else is text.
+  interpolate(s)::
+    local pieces = std.split(s, '$');
+    pieces[0] + std.join('', [
+      if std.startsWith(p, '{') then
+        local r = std.splitLimit(p[1:], '}', 1);
+        scalarText(e.lookup(r[0])) + r[1]
+      else '$' + p
+      for p in pieces[1:]
+    ]),
   expand(n)::
-    if std.type(n) == 'object' then { [k]: e.expand(n[k]) for k in std.objectFields(n) }
+    if std.type(n) == 'object' then
+      { [k]: e.expand(n[k]) for k in std.objectFields(n) }
     else if std.type(n) == 'array' then [e.expand(x) for x in n]
-    else if std.type(n) != 'string' || std.findSubstr('${', n) == [] then n
-    else if std.startsWith(n, '${') && std.findSubstr('}', n) == [std.length(n) - 1]
+    else if std.type(n) != 'string' || std.length(std.split(n, '$')) == 1
+    then n
+    else if std.startsWith(n, '${') && std.endsWith(n, '}') &&
+            std.length(std.split(n, '}')) == 2
     then e.lookup(n[2:std.length(n) - 1])
-    else e.interpolate(n, 0),
+    else e.interpolate(n),
 };
 
 //
@@ -136,17 +142,15 @@ local words(t) = [
   if w != ''
 ];
 
-// Words and pauses (numbers, in ms) of one line of script text.
+// Words and pauses (numbers, in ms) of one line of script text: after
+// each '<' comes 'break time="1.5s"/>' and more text.
 local parts(text) =
-  local starts = std.findSubstr(BREAK, text);
-  local go(from, k) =
-    if k == std.length(starts) then words(text[from:])
-    else
-      local i = starts[k] + std.length(BREAK);
-      local j = [x for x in std.findSubstr('s"/>', text) if x > i][0];
-      words(text[from:starts[k]]) + [toMs(std.parseJson(text[i:j]))] +
-      go(j + 4, k + 1);
-  go(0, 0);
+  local pieces = std.split(text, '<');
+  words(pieces[0]) + std.flattenArrays([
+    local q = std.splitLimit(p, '"', 2);  // 'break time=', '1.5s', '/>...'
+    [toMs(std.parseJson(q[1][:std.length(q[1]) - 1]))] + words(q[2][2:])
+    for p in pieces[1:]
+  ]);
 
 // Normalised input_text: single spaces, pauses merged and written as
 // ' <break time="Xs"/> '.

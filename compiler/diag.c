@@ -545,12 +545,19 @@ static int edit_distance(const char *a, const char *b) {
   return d[n][m];
 }
 
+// Past this many candidates no suggestion is made: a typo among
+// thousands of names is seldom found, and each costs an edit distance.
+#define SUGGEST_MAX 1000
+
 const char *diag_suggest(const char *word, const char *const *cands, int n) {
   const char *best = NULL;
   int best_d = INT_MAX;
   int len = (int)strlen(word);
   int limit = len < 4 ? 1 : len / 3 + 1;
-  for (int i = 0; i < n; i++) {
+  for (int i = 0; i < n && n <= SUGGEST_MAX; i++) {
+    size_t clen = strlen(cands[i]);
+    if (clen > (size_t)len + (size_t)limit || clen + (size_t)limit < (size_t)len)
+      continue; // too long or too short to be within the limit
     int d = edit_distance(word, cands[i]);
     if (d < best_d) {
       best_d = d;
@@ -562,6 +569,8 @@ const char *diag_suggest(const char *word, const char *const *cands, int n) {
 
 const char *diag_did_you_mean(Ctx *ctx, const char *word,
                               const char *const *cands, int n) {
+  if (ctx->nerrors >= HGC_MAX_ERRORS) // the message will not be shown
+    return NULL;
   const char *s = diag_suggest(word, cands, n);
   return s ? arena_printf(ctx->arena, "did you mean '%s'?", s) : NULL;
 }

@@ -636,16 +636,20 @@ static Got undefined(Expander *ex, const Ref *r, int k, const Node *map,
   Ctx *ctx = ex->ctx;
   if (r->fallback)
     return GOT_FALLBACK;
-  int n = 0;
-  const char **cands;
-  if (k == 0) {
-    cands = top_names(ex, &n);
-  } else {
-    cands = arena_calloc(ctx->arena, sizeof *cands * (size_t)(map->npairs + 1));
-    for (; n < map->npairs; n++)
-      cands[n] = map->pairs[n].key->text;
+  const char *best = NULL;
+  if (ctx->nerrors < HGC_MAX_ERRORS) { // else the message is not shown
+    int n = 0;
+    const char **cands;
+    if (k == 0) {
+      cands = top_names(ex, &n);
+    } else {
+      cands =
+          arena_calloc(ctx->arena, sizeof *cands * (size_t)(map->npairs + 1));
+      for (; n < map->npairs; n++)
+        cands[n] = map->pairs[n].key->text;
+    }
+    best = diag_suggest(r->segs[k], cands, n);
   }
-  const char *best = diag_suggest(r->segs[k], cands, n);
   const char *prefix = k ? path_to(ctx, r, k - 1) : "";
   const char *hint =
       best     ? arena_printf(ctx->arena, "did you mean '%s%s%s'?",
@@ -655,9 +659,11 @@ static Got undefined(Expander *ex, const Ref *r, int k, const Node *map,
                               r->segs[0])
                : NULL;
   if (is_row && k == 1)
-    error_at(ctx, at_loc(at), hint, "unknown column '%s' in the batch row", r->segs[1]);
+    error_at(ctx, at_loc(at), hint, "unknown column '%s' in the batch row",
+             r->segs[1]);
   else
-    error_at(ctx, at_loc(at), hint, "undefined variable '%s'", path_to(ctx, r, k));
+    error_at(ctx, at_loc(at), hint, "undefined variable '%s'",
+             path_to(ctx, r, k));
   return GOT_ERROR;
 }
 
