@@ -35,6 +35,13 @@ local has(o, k) = std.type(o) == 'object' && std.objectHas(o, k);
 local get(o, k, d) = if has(o, k) then o[k] else d;
 local slot(k) = get(SLOTS, k, null);
 
+// An object of f(k) for each key, each computed once: jsonnet computes a
+// comprehension's field again at every access (a merge of merges of
+// merges goes exponential), but an array element only once.
+local cached(keys, f) =
+  local vals = [f(k) for k in keys];
+  { [keys[i]]: vals[i] for i in std.range(0, std.length(keys) - 1) };
+
 //
 // Includes (include.c)
 //
@@ -53,16 +60,18 @@ local merge(base, over, plain=false, top=false) =
       for s in [slot(k) for k in std.objectFields(over)]
       if s != null
     };
-    {
-      [k]:
-        if has(over, k) then
-          if !plain && slot(k) != null then over[k]
-          else merge(base[k], over[k], plain || (top && k == 'vars'))
-        else base[k]
+    local kept = [
+      k
       for k in std.objectFields(base)
       if has(over, k) || plain || slot(k) == null || slot(k) == 'whole' ||
          !has(sets, slot(k))
-    } + { [k]: over[k] for k in std.objectFields(over) if !has(base, k) };
+    ];
+    local added = [k for k in std.objectFields(over) if !has(base, k)];
+    cached(kept + added, function(k)
+      if !has(base, k) then over[k]
+      else if !has(over, k) then base[k]
+      else if !plain && slot(k) != null then over[k]
+      else merge(base[k], over[k], plain || (top && k == 'vars')));
 
 //
 // Variables (vars.c)
@@ -82,7 +91,7 @@ local typed(t) =
 local expander(vars, row) = {
   local e = self,
   // Each variable expanded once, on first use (fields are lazy).
-  v:: { [k]: e.expand(vars[k]) for k in std.objectFields(vars) },
+  v:: cached(std.objectFields(vars), function(k) e.expand(vars[k])),
   lookup(ref)::
     local fb = std.splitLimit(ref, ':', 1);  // name, '-fallback'
     local segs = std.split(fb[0], '.');
@@ -105,7 +114,7 @@ local expander(vars, row) = {
     ]),
   expand(n)::
     if std.type(n) == 'object' then
-      { [k]: e.expand(n[k]) for k in std.objectFields(n) }
+      cached(std.objectFields(n), function(k) e.expand(n[k]))
     else if std.type(n) == 'array' then [e.expand(x) for x in n]
     else if std.type(n) != 'string' || std.length(std.split(n, '$')) == 1
     then n
@@ -270,11 +279,11 @@ local lower(doc) =
           resolve(join(dirname(path), c))
           for c in (if std.type(inc) == 'string' then [inc] else inc)
         ];
-        local own = {
-          [k]: if k == 'scenes' then splice(doc[k], path) else doc[k]
+        local own = cached([
+          k
           for k in std.objectFields(doc)
           if k != 'include' && !(splicing && k == 'hgc')
-        };
+        ], function(k) if k == 'scenes' then splice(doc[k], path) else doc[k]);
         std.foldl(function(acc, c) merge(acc, c, top=true),
                   children[1:] + [own],
                   if children == [] then {} else children[0]);

@@ -556,7 +556,8 @@ const char *diag_suggest(const char *word, const char *const *cands, int n) {
   int limit = len < 4 ? 1 : len / 3 + 1;
   for (int i = 0; i < n && n <= SUGGEST_MAX; i++) {
     size_t clen = strlen(cands[i]);
-    if (clen > (size_t)len + (size_t)limit || clen + (size_t)limit < (size_t)len)
+    size_t lo = (size_t)len > (size_t)limit ? (size_t)(len - limit) : 0;
+    if (clen > (size_t)(len + limit) || clen < lo)
       continue; // too long or too short to be within the limit
     int d = edit_distance(word, cands[i]);
     if (d < best_d) {

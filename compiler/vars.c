@@ -480,14 +480,17 @@ static Node *copy(Expander *ex, const Node *n) {
   return node_copy(ex->ctx, n);
 }
 
-// Where a reference stands in the source.
-static Loc ref_loc(const Node *site, const Ref *r) {
+// Where a reference stands in the source. Past the error limit no
+// message is shown, and the walk to find it is skipped.
+static Loc ref_loc(Ctx *ctx, const Node *site, const Ref *r) {
+  if (ctx->nerrors >= HGC_MAX_ERRORS)
+    return site->loc;
   return node_text_loc(site, r->at, r->src);
 }
 
 static Loc at_loc(At *at) {
   if (at->ref) {
-    at->loc = ref_loc(at->site, at->ref);
+    at->loc = ref_loc(ex_ctx_of(at), at->site, at->ref);
     at->ref = NULL;
   }
   return at->loc;
@@ -566,7 +569,8 @@ static bool parse_ref(Expander *ex, const Node *n, size_t i, Ref *r) {
 }
 
 static bool is_listed(Expander *ex, const char *name) {
-  return ex->env && ex->env->kind == NK_SEQ && find_entry(ex, ex->env, name) >= 0;
+  return ex->env && ex->env->kind == NK_SEQ &&
+         find_entry(ex, ex->env, name) >= 0;
 }
 
 // ${env.NAME}: NAME must be listed under `env:`; an unset one may fall back.
@@ -604,7 +608,8 @@ static Got find_env(Expander *ex, const Node *site, const Ref *r, At *at,
     return GOT_ERROR;
   }
   if (!is_utf8(v, strlen(v))) {
-    error_at(ctx, at_loc(at), NULL, "environment variable '%s' is not valid UTF-8",
+    error_at(ctx, at_loc(at), NULL,
+             "environment variable '%s' is not valid UTF-8",
              name);
     return GOT_ERROR;
   }
