@@ -5,11 +5,10 @@
 // A generated entry file (bench/gen_inputs.py) calls
 //   build(SPEC, FILES, ROWS)
 // where FILES maps every path the spec can reach to its content (jsonnet
-// cannot open a file named at run time, so the entry imports them all)
-// and ROWS is the rows or null. The content is the YAML files converted
-// to JSON, jsonnet's own data format: std.parseYaml in Debian's jsonnet
-// 0.18 aborts on block scalars. The result is the list of request
-// bodies, one per row. Like bench/lower.py it covers the subset of spec-format.md
+// cannot open a file named at run time, so the entry reads them all) and
+// ROWS is the list of rows or null. The content is the YAML converted to
+// JSON, jsonnet's own data format, in one bundle (see gen_inputs.py for
+// why). The result is the list of request bodies, one per row. Like bench/lower.py it covers the subset of spec-format.md
 // that the bench specs use (includes and their merge rules, ${...},
 // defaults by slot, scripts with break tags and pauses, backgrounds,
 // dimensions, callbacks) and validates nothing.
@@ -28,12 +27,15 @@ local ASPECTS = {
   '4:3': [960, 720, 1440, 1080],
   '4:5': [576, 720, 1080, 1350],
 };
-// std.findSubstr is a scan in jsonnet itself, one substring per byte:
-// text is cut with std.split, which is built in.
+// Jsonnet 0.18 runs std.findSubstr and string slices (s[i:]) as jsonnet
+// code, a step per character; text is cut with the built-in std.split
+// and std.substr instead.
 
 local has(o, k) = std.type(o) == 'object' && std.objectHas(o, k);
 local get(o, k, d) = if has(o, k) then o[k] else d;
 local slot(k) = get(SLOTS, k, null);
+local from(s, i) = std.substr(s, i, std.length(s) - i);
+local upTo(s, n) = std.substr(s, 0, std.length(s) - n);  // all but n
 
 // An object of f(k) for each key, each computed once: jsonnet computes a
 // comprehension's field again at every access (a merge of merges of
@@ -85,7 +87,7 @@ local scalarText(v) =
 local typed(t) =
   if t == '' then null
   else if std.length(t) >= 2 && t[0] == t[std.length(t) - 1] &&
-          (t[0] == '"' || t[0] == "'") then t[1:std.length(t) - 1]
+          (t[0] == '"' || t[0] == "'") then std.substr(t, 1, std.length(t) - 2)
   else std.parseYaml(t);
 
 local expander(vars, row) = {
@@ -100,14 +102,14 @@ local expander(vars, row) = {
       else if has(vars, segs[0]) then e.v[segs[0]]
       else null;
     local val = std.foldl(function(acc, s) get(acc, s, null), segs[1:], start);
-    if (val == null || val == '') && std.length(fb) == 2 then typed(fb[1][1:])
+    if (val == null || val == '') && std.length(fb) == 2 then typed(from(fb[1], 1))
     else val,
   // After each '$': '{ref}rest' is a reference, anything else is text.
   interpolate(s)::
     local pieces = std.split(s, '$');
     pieces[0] + std.join('', [
       if std.startsWith(p, '{') then
-        local r = std.splitLimit(p[1:], '}', 1);
+        local r = std.splitLimit(from(p, 1), '}', 1);
         scalarText(e.lookup(r[0])) + r[1]
       else '$' + p
       for p in pieces[1:]
@@ -120,7 +122,7 @@ local expander(vars, row) = {
     then n
     else if std.startsWith(n, '${') && std.endsWith(n, '}') &&
             std.length(std.split(n, '}')) == 2
-    then e.lookup(n[2:std.length(n) - 1])
+    then e.lookup(std.substr(n, 2, std.length(n) - 3))
     else e.interpolate(n),
 };
 
@@ -132,11 +134,11 @@ local toMs(secs) = std.floor(secs * 1000 + 0.5);
 // A duration: 1.5s, 500ms, or a number of seconds; in ms.
 local durationMs(v) =
   if std.type(v) == 'number' then toMs(v)
-  else if std.endsWith(v, 'ms') then std.parseJson(v[:std.length(v) - 2])
-  else toMs(std.parseJson(v[:std.length(v) - 1]));
+  else if std.endsWith(v, 'ms') then std.parseJson(upTo(v, 2))
+  else toMs(std.parseJson(upTo(v, 1)));
 
 local rstripZeros(s) =
-  if std.endsWith(s, '0') then rstripZeros(s[:std.length(s) - 1]) else s;
+  if std.endsWith(s, '0') then rstripZeros(upTo(s, 1)) else s;
 local fmtSeconds(ms) =
   local whole = std.toString(std.floor(ms / 1000));
   if ms % 1000 == 0 then whole
@@ -157,7 +159,7 @@ local parts(text) =
   local pieces = std.split(text, '<');
   words(pieces[0]) + std.flattenArrays([
     local q = std.splitLimit(p, '"', 2);  // 'break time=', '1.5s', '/>...'
-    [toMs(std.parseJson(q[1][:std.length(q[1]) - 1]))] + words(q[2][2:])
+    [toMs(std.parseJson(upTo(q[1], 1)))] + words(from(q[2], 2))
     for p in pieces[1:]
   ]);
 

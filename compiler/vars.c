@@ -79,6 +79,7 @@ typedef struct {
 // costs a walk over the scalar's text up to the reference, and one long
 // scalar may hold a great many references.
 typedef struct {
+  Ctx *ctx;
   const Node *site; // the scalar holding the reference...
   const Ref *ref;   // ...and the reference; NULL once loc is known
   Loc loc;
@@ -490,7 +491,7 @@ static Loc ref_loc(Ctx *ctx, const Node *site, const Ref *r) {
 
 static Loc at_loc(At *at) {
   if (at->ref) {
-    at->loc = ref_loc(ex_ctx_of(at), at->site, at->ref);
+    at->loc = ref_loc(at->ctx, at->site, at->ref);
     at->ref = NULL;
   }
   return at->loc;
@@ -518,7 +519,7 @@ static bool parse_ref(Expander *ex, const Node *n, size_t i, Ref *r) {
   r->end = ref_end(n, i);
   if (!r->end) {
     r->end = n->len;
-    error_at(ctx, ref_loc(n, r),
+    error_at(ctx, ref_loc(ctx, n, r),
              "close it with '}', or write '$${' for a literal '${'",
              "unterminated '${'");
     return false;
@@ -542,7 +543,7 @@ static bool parse_ref(Expander *ex, const Node *n, size_t i, Ref *r) {
     ok = body[k] == '.' ? body[k + 1] != '.' : is_name_char(body[k]);
   }
   if (!ok) {
-    error_at(ctx, ref_loc(n, r),
+    error_at(ctx, ref_loc(ctx, n, r),
              "write ${name} or ${name.key}, or '$${' for a literal '${'",
              "invalid variable reference '%s'", r->src);
     return false;
@@ -551,7 +552,7 @@ static bool parse_ref(Expander *ex, const Node *n, size_t i, Ref *r) {
   // fallback is plain text; say so rather than send "${y}".
   for (size_t k = 0; k + 1 < r->fallback_len; k++)
     if (r->fallback[k] == '$' && r->fallback[k + 1] == '{') {
-      error_at(ctx, ref_loc(n, r),
+      error_at(ctx, ref_loc(ctx, n, r),
                "give a plain default, or set a default under 'vars:'",
                "the fallback of '${%.*s}' cannot use a variable", (int)name_len,
                body);
@@ -708,7 +709,7 @@ static Got descend(Expander *ex, const Ref *r, At *at, const Node *node,
 static Got lookup(Expander *ex, const Node *site, const Ref *r,
                   const Node **val) {
   Ctx *ctx = ex->ctx;
-  At at = {site, r, site->loc};
+  At at = {ctx, site, r, site->loc};
   if (ex->stop)
     return GOT_ERROR;
   if (ex->hops == ctx->limits.var_depth) {
@@ -803,7 +804,7 @@ static bool interpolate(Expander *ex, const Node *n, const Ref *r, Buf *b) {
     if (v->kind != NK_SCALAR) {
       const char *name = path_to(ex->ctx, r, r->nsegs - 1);
       error_at(
-          ex->ctx, ref_loc(n, r),
+          ex->ctx, ref_loc(ex->ctx, n, r),
           arena_printf(ex->ctx->arena, "make '${%s}' the whole value to use %s",
                        name, node_kind_name(v)),
           "'%s' is %s and cannot be part of a string", name, node_kind_name(v));

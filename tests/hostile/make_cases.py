@@ -425,6 +425,23 @@ add("expansion-bomb-lists", "variable expansion too large",
 add("expansion-wide", "variable expansion too large",
     top_spec("vars: {v: " + "x" * 4096 + "}\ntitle: '" + "${v}" * 100000
              + "'\n"))
+# Many references into big maps, many errors: linear, or the error limit
+# cuts the cost (a scan per reference was once quadratic: 50 s).
+add("many-vars-many-refs", "unknown key 'titel'",
+    top_spec("vars:\n" + "".join(f"  v{i}: x\n" for i in range(90000))
+             + "title: '" + "${v89999}" * 50000 + "'\ntitel: x\n"))
+add("many-env-many-refs", "unknown key 'titel'",
+    top_spec("env: [" + ", ".join(f"E{i}" for i in range(90000))
+             + "]\ntitle: '" + "${env.E89999:-x}" * 50000 + "'\ntitel: x\n"))
+add("many-undefined-refs", "undefined variable",
+    top_spec("vars:\n" + "".join(f"  {'a' * 50}{i}: x\n" for i in range(60000))
+             + "title: '" + ("${" + "a" * 50 + "x}") * 20000 + "'\n"),
+    errors="cap")
+add("many-long-unknown-keys", "unknown key",
+    GOOD + "".join(f"{'title' * 12}{i}: 1\n" for i in range(60000)),
+    errors="cap")
+add("many-unterminated-refs", "unterminated '${'",
+    top_spec("title: '" + "${a " * 200000 + "'\n"))
 add("fallback-with-variable", "cannot use a variable",
     top_spec("title: ${x:-${y}}\n"))
 add("env-not-listed", "not listed under 'env:'", top_spec("title: ${env.HOME}\n"))

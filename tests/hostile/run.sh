@@ -20,6 +20,7 @@
 #     breaks and tabs, no C1 controls, no line starting with "::" (a CI
 #     log command), under 512 KiB
 #   - never print the API key (HEYGEN_API_KEY is set for every case)
+#   - raise no sanitizer or valgrind report
 set -u
 cd "$(dirname "$0")/../.."
 HGC=$(realpath "${HGC:-./hgc}")
@@ -76,6 +77,8 @@ check_case() {
   grep -q '^::' "$err" && echo "a line starts with '::'"
   [ "$(wc -c <"$err")" -lt 524288 ] || echo "stderr is $(wc -c <"$err") bytes"
   grep -qF "$HEYGEN_API_KEY" "$err" "$tmp/out" && echo "printed the API key"
+  grep -qE 'Sanitizer|runtime error:|^==[0-9]+==' "$err" &&
+    echo "a sanitizer or valgrind report"
 }
 
 for dir in "$tmp"/cases/*/; do
