@@ -85,10 +85,14 @@ local scalarText(v) =
 
 // A fallback's text as a YAML scalar (quoted: a string).
 local typed(t) =
-  if t == '' then null
+  local isNumber = std.length([c for c in std.stringChars(t)
+                               if std.length(std.findSubstr(c, '0123456789.+-eE')) == 0]) == 0;
+  if t == '' || t == 'null' || t == '~' then null
+  else if t == 'true' || t == 'false' then t == 'true'
   else if std.length(t) >= 2 && t[0] == t[std.length(t) - 1] &&
           (t[0] == '"' || t[0] == "'") then std.substr(t, 1, std.length(t) - 2)
-  else std.parseYaml(t);
+  else if isNumber then std.parseJson(t)
+  else t;
 
 local expander(vars, row) = {
   local e = self,
