@@ -9,6 +9,7 @@
 #   make examples rebuild the committed example output
 #   make schemas  rewrite specs/hgc-spec.schema.json from `hgc schema`
 #   make demo     `hgc run` on an example against the fake HeyGen server
+#   make bench    time hgc against a floor, Python and jsonnet (bench/)
 #   make generated  rewrite the man pages and completions (tools/generated.sh)
 #   make install  install hgc, man pages, completions (PREFIX, DESTDIR)
 #   make uninstall  remove exactly what make install installed
@@ -45,7 +46,7 @@ VALGRIND   := valgrind -q --error-exitcode=99 --leak-check=full \
               --errors-for-leak-kinds=definite,indirect
 
 .PHONY: all deps run check asan valgrind examples schemas units demo clean \
-        generated install uninstall check-all fuzz
+        generated install uninstall check-all fuzz bench
 all: $(BIN)
 
 deps:
@@ -123,6 +124,12 @@ fuzz: deps
 demo: deps
 	@$(MAKE) --no-print-directory $(BIN)
 	@HGC=./$(BIN) tests/runtime.sh --demo
+
+# Times hgc, a libyaml + jansson floor, Python and jsonnet on generated
+# inputs, and the runtime against the fake server (docs/performance.md).
+# It prints targets met or not; it never fails on a timing.
+bench: $(BIN)
+	@HGC=./$(BIN) bench/run.sh
 
 # Rebuilds the committed example output; review `git diff examples/`.
 # examples/build-v3/ holds the v3 build of the specs listed there.

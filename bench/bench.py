@@ -4,13 +4,16 @@
 the inputs first, then runs this).
 
 Usage: bench.py --dir DIR --hgc HGC --floor FLOOR [--python PY]
-                [--jsonnet JSONNET] [--runs N] [--videos N]
+                [--jsonnet JSONNET] [--nocurl HGC2] [--runs N] [--videos N]
 
 DIR holds the inputs of gen_inputs.py. Every tool runs on the same
 input, in the same run: hgc and the floor N times (default 3), Python
 and jsonnet, whose runs take seconds, once. The table shows the median
 wall time, the median CPU time (user + sys) and the peak RSS of the
-largest run (getrusage of the child: ru_maxrss). Ratios use CPU time,
+largest run (/usr/bin/time's %M: getrusage of the child of a small
+process, where a child forked from this script would count the script's
+own memory). HGC2, hgc built without libcurl, shows what loading
+libcurl and its 30 libraries costs each start. Ratios use CPU time,
 which a busy machine disturbs less than wall time. Then the targets of
 issue 11, met or not, whether the Python and jsonnet bodies match hgc's
 (`hgc build --body -o -`), and the runtime at 200 ms of latency against
@@ -32,26 +35,32 @@ import time
 BIG = ["--max-bytes", "1073741824", "--max-nodes", "100000000",
        "--max-cells", "100000000", "--max-expansion", "1099511627776",
        "--max-output", "1099511627776"]
+TIME = "/usr/bin/time"  # Debian package `time`
 ROWS = [1000, 10000, 100000]
 # jsonnet's time per row grows with the batch (190 ms a row at 1,000
 # rows): it runs a batch of 100, and so do the others, to compare.
 JSONNET_ROWS = 100
 
 
-def measure(cmd, cwd, out, runs, env=None):
+def measure(cmd, cwd, out, runs):
     """Runs cmd `runs` times, stdout to out: (median wall s, median CPU s,
-    peak RSS KiB, exit status)."""
+    peak RSS KiB or 0 when unknown, exit status)."""
     walls, cpus, rss, rc = [], [], 0, 0
+    rss_file = out + ".rss"
+    if os.access(TIME, os.X_OK):
+        cmd = [TIME, "-f", "%M", "-o", rss_file] + cmd
     for _ in range(runs):
         with open(out, "wb") as f:
             start = time.perf_counter()
             p = subprocess.Popen(cmd, cwd=cwd, stdout=f,
-                                 stderr=subprocess.DEVNULL, env=env)
+                                 stderr=subprocess.DEVNULL)
             _, status, ru = os.wait4(p.pid, 0)
             walls.append(time.perf_counter() - start)
-        cpus.append(ru.ru_utime + ru.ru_stime)
-        rss = max(rss, ru.ru_maxrss)
+        cpus.append(ru.ru_utime + ru.ru_stime)  # time's children included
         rc = rc or os.waitstatus_to_exitcode(status)
+        if os.path.exists(rss_file):
+            with open(rss_file) as f:
+                rss = max(rss, int(f.read().split()[-1]))
     return statistics.median(walls), statistics.median(cpus), rss, rc
 
 
@@ -100,9 +109,9 @@ class Bench:
         self.results[inp, tool] = (wall, cpu, rss)
         return out
 
-    def hgc(self, spec, rows=None, extra=()):
-        cmd = [self.a.hgc, "build", "--root", ".", "--body", "-o", "-"]
-        cmd += list(extra)
+    def hgc(self, spec, rows=None, binary=None):
+        cmd = [binary or self.a.hgc, "build", "--root", ".", "--body", "-o",
+               "-"]
         if rows:
             cmd += BIG + ["--rows", rows]
         return cmd + [spec]
@@ -110,6 +119,8 @@ class Bench:
     def compare(self, inp, spec, rows, jsonnet_entry):
         """Every tool on one input; checks the bodies against hgc's."""
         h = self.run(inp, "hgc", self.hgc(spec, rows))
+        if self.a.nocurl:
+            self.run(inp, "hgc-nocurl", self.hgc(spec, rows, self.a.nocurl))
         self.run(inp, "floor", [self.a.floor, spec] + ([rows] if rows else []))
         if self.a.python:
             p = self.run(inp, "python",
@@ -123,18 +134,19 @@ class Bench:
             self.matches.append((inp, "jsonnet", bodies_match(h, j, True)))
 
     def table(self, inputs):
-        print("%-22s %-8s %9s %9s %9s %9s" % ("input", "tool", "wall s",
-                                             "cpu s", "x floor", "RSS MiB"))
+        print("%-22s %-10s %9s %9s %9s %9s" % ("input", "tool", "wall s",
+                                              "cpu s", "x floor", "RSS MiB"))
         for inp in inputs:
             floor = self.results.get((inp, "floor"))
-            for tool in ("hgc", "floor", "python", "jsonnet"):
+            for tool in ("hgc", "hgc-nocurl", "floor", "python", "jsonnet"):
                 r = self.results.get((inp, tool))
                 if not r:
                     continue
                 ratio = "%.2f" % (r[1] / floor[1]) if floor and floor[1] \
                     else "-"
-                print("%-22s %-8s %9.3f %9.3f %9s %9.1f" % (
-                    inp, tool, r[0], r[1], ratio, r[2] / 1024))
+                print("%-22s %-10s %9.3f %9.3f %9s %9s" % (
+                    inp, tool, r[0], r[1], ratio,
+                    "%.1f" % (r[2] / 1024) if r[2] else "-"))
 
     def target(self, name, met, detail):
         self.targets.append((name, met, detail))
@@ -267,7 +279,7 @@ class Bench:
     def report(self):
         print("\nbodies compared with `hgc build --body -o -`:")
         for inp, tool, verdict in self.matches:
-            print("  %-22s %-8s %s" % (inp, tool, verdict))
+            print("  %-22s %-10s %s" % (inp, tool, verdict))
         print("\ntargets:")
         for name, met, detail in self.targets:
             print("  %-9s %s: %s" % ("met" if met else "NOT MET", name,
@@ -281,6 +293,7 @@ def main():
     ap.add_argument("--floor", required=True)
     ap.add_argument("--python")
     ap.add_argument("--jsonnet")
+    ap.add_argument("--nocurl")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--videos", type=int, default=100)
     args = ap.parse_args()

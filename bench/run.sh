@@ -56,6 +56,9 @@ trap 'rm -rf "$tmp"' EXIT
 cc -std=c11 -Wall -Wextra -Werror -O2 -o "$tmp/floor" bench/floor.c \
   $(pkg-config --cflags --libs yaml-0.1 jansson)
 "$py" bench/gen_inputs.py "$tmp"
+# The compiler alone, without libcurl: what each start of hgc pays for it.
+make --no-print-directory -s O="$tmp/o" BIN="$tmp/hgc-nocurl" RT_OBJ= \
+  RT_LIBS= MAIN_FLAGS= "$tmp/hgc-nocurl"
 
 if [ "${1:-}" = "--profile" ]; then
   cd "$tmp/proj"
@@ -76,4 +79,4 @@ fi
 js=$(command -v jsonnet || true)
 [ -n "$js" ] || echo "bench: no jsonnet; its rows are skipped" >&2
 "$py" bench/bench.py --dir "$tmp" --hgc "$HGC" --floor "$tmp/floor" \
-  --python "$py" ${js:+--jsonnet "$js"} "$@"
+  --nocurl "$tmp/hgc-nocurl" --python "$py" ${js:+--jsonnet "$js"} "$@"
