@@ -165,8 +165,8 @@ class Bench:
                                 "%.2fx" % x)
                 else:
                     x = r[1] / h[1]
-                    self.target(">= %dx faster than %s (%s)" % (want, tool, inp),
-                                x >= want, "%.1fx" % x)
+                    self.target(">= %dx faster than %s (%s)" % (
+                        want, tool, inp), x >= want, "%.1fx" % x)
 
     def scaling(self):
         """Peak memory and time per row from 1,000 to 100,000 rows."""

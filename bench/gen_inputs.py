@@ -264,8 +264,9 @@ def tree_files():
         scenes = []
         for j in range(3):
             s = " ".join(sentence(rnd, 5, 12) for _ in range(3))
+            ref = "${v_%s}" % ("1" * (k % 8 + 1))
             scenes.append("  - script: %s\n" % q(
-                s + " Chain %d, scene %d: ${v_%s}." % (k, j, "1" * (k % 8 + 1))))
+                s + " Chain %d, scene %d: %s." % (k, j, ref)))
         if k % 2:
             scenes.append('    background: {image: "https://cdn.example.com/'
                           'chain/%d.png"}\n' % k)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // lower.jsonnet: the jsonnet baseline of `make bench` -- hgc's lowering
-// of a video spec, written in jsonnet from the same YAML text.
+// of a video spec, written in jsonnet from the same files.
 //
 // A generated entry file (bench/gen_inputs.py) calls
 //   build(SPEC, FILES, ROWS)
@@ -8,10 +8,11 @@
 // cannot open a file named at run time, so the entry reads them all) and
 // ROWS is the list of rows or null. The content is the YAML converted to
 // JSON, jsonnet's own data format, in one bundle (see gen_inputs.py for
-// why). The result is the list of request bodies, one per row. Like bench/lower.py it covers the subset of spec-format.md
-// that the bench specs use (includes and their merge rules, ${...},
-// defaults by slot, scripts with break tags and pauses, backgrounds,
-// dimensions, callbacks) and validates nothing.
+// why). The result is the list of request bodies, one per row. Like
+// bench/lower.py it covers the subset of spec-format.md that the bench
+// specs use (includes and their merge rules, ${...}, defaults by slot,
+// scripts with break tags and pauses, backgrounds, dimensions,
+// callbacks) and validates nothing.
 local SLOTS = {
   avatar: 'character',
   talking_photo: 'character',
@@ -85,8 +86,11 @@ local scalarText(v) =
 
 // A fallback's text as a YAML scalar (quoted: a string).
 local typed(t) =
-  local isNumber = std.length([c for c in std.stringChars(t)
-                               if std.length(std.findSubstr(c, '0123456789.+-eE')) == 0]) == 0;
+  local isNumber = [
+    c
+    for c in std.stringChars(t)
+    if std.findSubstr(c, '0123456789.+-eE') == []
+  ] == [];
   if t == '' || t == 'null' || t == '~' then null
   else if t == 'true' || t == 'false' then t == 'true'
   else if std.length(t) >= 2 && t[0] == t[std.length(t) - 1] &&
@@ -106,7 +110,8 @@ local expander(vars, row) = {
       else if has(vars, segs[0]) then e.v[segs[0]]
       else null;
     local val = std.foldl(function(acc, s) get(acc, s, null), segs[1:], start);
-    if (val == null || val == '') && std.length(fb) == 2 then typed(from(fb[1], 1))
+    if (val == null || val == '') && std.length(fb) == 2
+    then typed(from(fb[1], 1))
     else val,
   // After each '$': '{ref}rest' is a reference, anything else is text.
   interpolate(s)::
@@ -234,7 +239,8 @@ local lowerScene(scene, d) =
     else if kind == dkind then asMap(d[dkind]) + asMap(scene[kind])
     else asMap(scene[kind]);
   local v = asMap(get(d, 'voice', {})) + asMap(get(scene, 'voice', {}));
-  local speech = if has(scene, 'script') || has(scene, 'silence') then scene else d;
+  local speech =
+    if has(scene, 'script') || has(scene, 'silence') then scene else d;
   local bg = get(scene, 'background', get(d, 'background', null));
   {
     character: character(ch, if kind == null then dkind else kind),

@@ -30,6 +30,7 @@ if [ -n "$missing" ]; then
     echo "bench: installing$missing" >&2
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq >/dev/null
+    # shellcheck disable=SC2086 # one word per package
     apt-get install -y -qq --no-install-recommends $missing >/dev/null
   else
     echo "bench: missing$missing (sudo apt-get install$missing); the" \
