@@ -28,13 +28,18 @@ COMPILER_SRC := $(sort $(wildcard compiler/*.c))
 COMPILER_OBJ := $(patsubst compiler/%.c,$(O)/%.o,$(COMPILER_SRC))
 LIB_OBJ      := $(filter-out $(O)/main.o,$(COMPILER_OBJ))
 
-# The runtime (submit, wait, download...) needs libcurl; without it hgc
-# still builds, and those commands say they are unavailable.
-ifeq ($(shell pkg-config --exists libcurl && echo yes),yes)
+# The runtime (submit, wait, download...) needs libcurl; without it (or
+# with NO_CURL=1) hgc still builds, and those commands say they are
+# unavailable. The catalogue's cache reader is built either way. hgc
+# compiles against libcurl's headers but does not link it: rt_http.c loads
+# it when a runtime command runs, so other commands start without it.
+ifeq ($(if $(NO_CURL),,$(shell pkg-config --exists libcurl && echo yes)),yes)
 RT_OBJ     := $(patsubst runtime/%.c,$(O)/rt/%.o,$(sort $(wildcard runtime/*.c)))
 RT_CFLAGS   = $(shell pkg-config --cflags libcurl)
-RT_LIBS     = $(shell pkg-config --libs libcurl)
+RT_LIBS     = -ldl
 MAIN_FLAGS := -DHGC_HAVE_RUNTIME
+else
+RT_OBJ     := $(O)/rt/rt_catalogue.o
 endif
 UNIT_TESTS   := $(patsubst tests/unit/%.c,$(O)/%,$(wildcard tests/unit/test_*.c))
 # Programs the tests use that are not tests themselves (tests/schemas.sh).
@@ -64,10 +69,15 @@ $(O)/main.o: EXTRA_FLAGS = $(MAIN_FLAGS)
 
 $(O)/rt/%.o: runtime/%.c runtime/hgc_rt.h compiler/hgc.h
 	@mkdir -p $(O)/rt
-	$(CC) $(WARN) $(CFLAGS) $(PKG_CFLAGS) $(RT_CFLAGS) -c -o $@ $<
+	$(CC) $(WARN) $(CFLAGS) $(PKG_CFLAGS) $(RT_CFLAGS) $(MAIN_FLAGS) -c -o $@ $<
 
-# Unit tests and test tools link every compiler stage but main.o.
-$(UNIT_TESTS) $(TEST_TOOLS): $(O)/%: tests/unit/%.c $(LIB_OBJ) compiler/hgc.h
+# Unit tests and test tools link every compiler stage but main.o; the
+# tests also share tests/unit/unit.c.
+$(UNIT_TESTS): $(O)/%: tests/unit/%.c tests/unit/unit.c tests/unit/unit.h \
+                       $(LIB_OBJ) compiler/hgc.h
+	$(CC) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Icompiler $(LDFLAGS) -o $@ $< \
+	  tests/unit/unit.c $(LIB_OBJ) $(PKG_LIBS) -lm
+$(TEST_TOOLS): $(O)/%: tests/unit/%.c $(LIB_OBJ) compiler/hgc.h
 	$(CC) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Icompiler $(LDFLAGS) -o $@ $< \
 	  $(LIB_OBJ) $(PKG_LIBS) -lm
 
@@ -89,6 +99,7 @@ check: deps
 	@HGC=./$(BIN) UNIT_DIR=$(O) tests/run.sh
 
 asan: deps
+	@tools/deps.sh clang
 	@$(MAKE) --no-print-directory O=.build-asan BIN=.build-asan/hgc CC=clang \
 	  CFLAGS="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" \
 	  .build-asan/hgc units
@@ -116,6 +127,7 @@ $(addprefix $(O)/,$(FUZZERS)): $(O)/%: tests/fuzz/%.c $(LIB_OBJ) compiler/hgc.h
 	  -o $@ $< $(LIB_OBJ) $(PKG_LIBS) -lm
 
 fuzz: deps
+	@tools/deps.sh clang
 	@$(MAKE) --no-print-directory O=.build-fuzz CC=clang \
 	  CFLAGS="$(FUZZ_FLAGS)" $(addprefix .build-fuzz/,$(FUZZERS))
 	@tests/fuzz/run.sh .build-fuzz $(FUZZ_SECONDS)

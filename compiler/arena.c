@@ -112,12 +112,17 @@ char *arena_strdup(Arena *a, const char *s) {
 }
 
 char *arena_printf(Arena *a, const char *fmt, ...) {
+  // Most texts are short: one vsnprintf into `small` rather than one to
+  // measure and one to write.
+  char small[256];
   va_list ap;
   va_start(ap, fmt);
-  int n = vsnprintf(NULL, 0, fmt, ap);
+  int n = vsnprintf(small, sizeof small, fmt, ap);
   va_end(ap);
   if (n < 0)
     unreachable();
+  if ((size_t)n < sizeof small)
+    return arena_strndup(a, small, (size_t)n);
   char *p = arena_calloc(a, (size_t)n + 1);
   va_start(ap, fmt);
   vsnprintf(p, (size_t)n + 1, fmt, ap);

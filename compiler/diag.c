@@ -10,7 +10,11 @@
 // Every message, hint and file name is printed as one line of printable
 // text: a spec cannot start a line of its own in a CI log or send a
 // terminal escape. Input is read only from regular files, within the
-// input budget of the spec (ctx->limits.bytes).
+// input budget of the spec (ctx->limits.bytes). A big rows file is mapped
+// rather than read, and the pages behind the row being read are given
+// back as the batch goes (diag_release), so it never sits in memory
+// whole; a diagnostic that quotes them reads them in again.
+#define _DEFAULT_SOURCE // madvise
 #include "hgc.h"
 
 #include <errno.h>
@@ -18,8 +22,12 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#define DIAG_MAP_MIN (1 << 20)   // files this big are mapped (diag_map_file)
+#define DIAG_RELEASE (256 << 10) // bytes given back at a time
 
 void ctx_init(Ctx *ctx) {
   memset(ctx, 0, sizeof *ctx);
@@ -158,16 +166,37 @@ static size_t char_step(const char *s, size_t n) {
   return k ? k : 1;
 }
 
+// Gives back the mapped pages before p, DIAG_RELEASE or more at a time. A
+// p behind what was given back starts a new pass over the file.
+static void release(SourceFile *f, const char *p) {
+  if (f->map && p < f->map + f->released)
+    f->released = 0;
+  if (!f->map || p - (f->map + f->released) < DIAG_RELEASE)
+    return;
+  size_t page = (size_t)sysconf(_SC_PAGESIZE);
+  size_t end = (size_t)(p - f->map) / page * page;
+  madvise((void *)(f->map + f->released), end - f->released, MADV_DONTNEED);
+  f->released = end;
+}
+
+void diag_release(SourceFile *f, size_t offset) {
+  release(f, f->text + (offset < f->len ? offset : f->len));
+}
+
 static void build_lines(SourceFile *f, Arena *a) {
+  const char *end = f->text + f->len;
   int n = 1;
-  for (size_t i = 0; i < f->len; i++)
-    n += f->text[i] == '\n';
-  f->line_starts = arena_calloc(a, sizeof(size_t) * (size_t)n);
+  for (const char *p = f->text; (p = memchr(p, '\n', (size_t)(end - p)));
+       p++, n++)
+    release(f, p);
+  f->line_starts = arena_calloc(a, sizeof *f->line_starts * (size_t)n);
   int k = 0;
   f->line_starts[k++] = 0;
-  for (size_t i = 0; i < f->len; i++)
-    if (f->text[i] == '\n')
-      f->line_starts[k++] = i + 1;
+  for (const char *p = f->text; (p = memchr(p, '\n', (size_t)(end - p)));
+       p++) {
+    f->line_starts[k++] = (uint32_t)(p + 1 - f->text);
+    release(f, p);
+  }
   f->nlines = n;
 }
 
@@ -201,10 +230,12 @@ Loc diag_loc(SourceFile *f, size_t offset) {
 }
 
 static SourceFile *new_source(Ctx *ctx, const char *path, const char *display,
-                              char *text, size_t len, const Loc *from) {
+                              char *text, size_t len, const Loc *from,
+                              bool mapped) {
   SourceFile *f = arena_calloc(ctx->perm, sizeof *f);
   f->path = arena_strdup(ctx->perm, path);
   f->display = display;
+  f->map = mapped ? text : NULL;
   if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
     text += 3;
     len -= 3;
@@ -223,7 +254,7 @@ static SourceFile *new_source(Ctx *ctx, const char *path, const char *display,
 SourceFile *diag_text_file(Ctx *ctx, const char *name, const char *text) {
   size_t len = strlen(text);
   return new_source(ctx, name, arena_strdup(ctx->perm, name),
-                    arena_strndup(ctx->perm, text, len), len, NULL);
+                    arena_strndup(ctx->perm, text, len), len, NULL, false);
 }
 
 // Reports a file we could not read, at the place that named it if any.
@@ -234,7 +265,19 @@ static SourceFile *read_error(Ctx *ctx, const char *path, const Loc *from,
   return NULL;
 }
 
-SourceFile *diag_read_file(Ctx *ctx, const char *path, const Loc *from) {
+// The file mapped read-only (the pages come in as they are read), or
+// NULL. Only when its size is not a whole number of pages: then the
+// mapping's last page ends in zeros, and text[len] is the NUL.
+static char *map_text(int fd, size_t size) {
+  size_t page = (size_t)sysconf(_SC_PAGESIZE);
+  if (size < DIAG_MAP_MIN || size % page == 0)
+    return NULL;
+  char *p = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  return p == MAP_FAILED ? NULL : p;
+}
+
+static SourceFile *read_source(Ctx *ctx, const char *path, const Loc *from,
+                               bool map) {
   // O_NONBLOCK: opening a FIFO must not hang; we refuse it below anyway.
   int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0)
@@ -271,8 +314,11 @@ SourceFile *diag_read_file(Ctx *ctx, const char *path, const Loc *from) {
   }
   ctx->read_bytes += (size_t)st.st_size;
   size_t cap = (size_t)st.st_size;
-  char *text = arena_calloc(ctx->perm, cap + 1);
-  size_t len = 0;
+  char *text = map ? map_text(fd, cap) : NULL;
+  bool mapped = text != NULL;
+  size_t len = mapped ? cap : 0;
+  if (!mapped)
+    text = arena_calloc(ctx->perm, cap + 1);
   while (len < cap) {
     ssize_t n = read(fd, text + len, cap - len);
     if (n < 0 && errno == EINTR)
@@ -287,10 +333,11 @@ SourceFile *diag_read_file(Ctx *ctx, const char *path, const Loc *from) {
     len += (size_t)n;
   }
   close(fd);
-  text[len] = '\0';
+  if (!mapped)
+    text[len] = '\0';
   SourceFile *f =
-      new_source(ctx, path, display_name(ctx, path), text, len, from);
-  for (size_t i = 0; i < f->len;) {
+      new_source(ctx, path, display_name(ctx, path), text, len, from, mapped);
+  for (size_t i = 0, step = DIAG_RELEASE; i < f->len;) {
     size_t k = utf8_len((const unsigned char *)f->text + i, f->len - i);
     if (!k) {
       error_at(ctx, diag_loc(f, i), "save the file as UTF-8",
@@ -299,8 +346,20 @@ SourceFile *diag_read_file(Ctx *ctx, const char *path, const Loc *from) {
       return NULL;
     }
     i += k;
+    if (mapped && i >= step) {
+      release(f, f->text + i);
+      step = i + DIAG_RELEASE;
+    }
   }
   return f;
+}
+
+SourceFile *diag_read_file(Ctx *ctx, const char *path, const Loc *from) {
+  return read_source(ctx, path, from, false);
+}
+
+SourceFile *diag_map_file(Ctx *ctx, const char *path, const Loc *from) {
+  return read_source(ctx, path, from, true);
 }
 
 enum { C_RESET, C_BOLD, C_RED, C_MAGENTA, C_CYAN, C_GREEN };
@@ -568,6 +627,22 @@ const char *diag_suggest(const char *word, const char *const *cands, int n) {
   return best_d <= limit && best_d < len ? best : NULL;
 }
 
+bool diag_seen(Ctx *ctx, LocSet *set, Loc loc) {
+  for (int i = 0; i < set->n; i++)
+    if (set->locs[i].file == loc.file && set->locs[i].line == loc.line &&
+        set->locs[i].col == loc.col)
+      return true;
+  if (set->n == set->cap) {
+    set->cap = set->cap ? 2 * set->cap : 16;
+    Loc *grown = arena_calloc(ctx->arena, sizeof(Loc) * (size_t)set->cap);
+    if (set->n)
+      memcpy(grown, set->locs, sizeof(Loc) * (size_t)set->n);
+    set->locs = grown;
+  }
+  set->locs[set->n++] = loc;
+  return false;
+}
+
 const char *diag_did_you_mean(Ctx *ctx, const char *word,
                               const char *const *cands, int n) {
   if (ctx->nerrors >= HGC_MAX_ERRORS) // the message will not be shown
@@ -594,11 +669,11 @@ void msg_error(const char *fmt, ...) {
 }
 
 void msg_warn(Ctx *ctx, const char *fmt, ...) {
-  if (ctx->quiet)
+  if (ctx && ctx->quiet)
     return;
   va_list ap;
   va_start(ap, fmt);
-  print_msg(ctx->err, "warning: ", fmt, ap);
+  print_msg(ctx ? ctx->err : stderr, "warning: ", fmt, ap);
   va_end(ap);
 }
 

@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: MIT
 // driver.c: chains the stages for one spec file, once per batch row.
 //
-//   include_resolve -> [rows_load] -> vars_expand -> validate_spec
-//   -> lower_spec -> the caller's ArtifactFn
+//   include_resolve -> [rows_open] -> vars_expand -> validate_spec
+//   -> [online_check, with --online] -> lower_spec -> the caller's ArtifactFn
 //
 // Errors are collected within a stage; the driver stops between stages
 // when any was reported (style.md §4). Each row compiles in an arena of
-// its own, emptied (and its memory reused) before the next, so a batch of
-// any length runs in the memory of one row plus the spec (and of the
-// artifacts the caller keeps). A row's diagnostics are followed by a
+// its own, emptied (and its memory reused) before the next, and the rows
+// file is read a row at a time (rows_next), so a batch of any length runs
+// in the memory of one row plus the spec (and of what the caller keeps
+// per artifact). A row's diagnostics are followed by a
 // note naming the row, so the user can find it in the data file; rows
 // that report exactly what the row before them did (a mistake in the
 // spec itself) are summed up in one note instead of repeating it.
@@ -64,6 +65,8 @@ static bool compile_one(Ctx *ctx, const Node *doc, const char *path,
   Spec *spec = validate_spec(ctx, expanded, path);
   if (!spec || ctx->nerrors > before)
     return false;
+  if (ctx->catalogue && !online_check(ctx, spec))
+    return false;
   Request req = lower_spec(ctx, spec);
   bool ok = fn(ctx, spec, &req, row, row_no, user);
   json_decref(req.body);
@@ -73,12 +76,12 @@ static bool compile_one(Ctx *ctx, const Node *doc, const char *path,
 
 // The rows of a batch, from --rows or the spec's `rows:`; NULL when the
 // spec is not a batch (*failed tells an error from no batch).
-static Node *load_rows(Ctx *ctx, const Node *doc, const CompileOptions *opts,
+static Rows *open_rows(Ctx *ctx, const Node *doc, const CompileOptions *opts,
                        bool *failed) {
   *failed = false;
-  Node *rows = NULL;
+  Rows *rows = NULL;
   if (opts->rows) {
-    rows = rows_load(ctx, opts->rows, NULL);
+    rows = rows_open(ctx, opts->rows, NULL);
   } else {
     const Node *n = node_get(doc, "rows");
     if (!n)
@@ -96,7 +99,7 @@ static Node *load_rows(Ctx *ctx, const Node *doc, const CompileOptions *opts,
       return NULL;
     }
     const char *path = include_path(ctx, n, n->text);
-    rows = path ? rows_load(ctx, path, &n->loc) : NULL;
+    rows = path ? rows_open(ctx, path, &n->loc) : NULL;
   }
   *failed = rows == NULL;
   return rows;
@@ -197,14 +200,14 @@ static void log_end(Ctx *ctx, RowLog *log, const Node *row, int row_no,
 // Compiles every row, so one run lists the errors of all rows; returns
 // the number of artifacts, or -1.
 static int compile_rows(Ctx *ctx, const Node *doc, const char *path,
-                        const Node *overrides, const Node *rows, ArtifactFn fn,
+                        const Node *overrides, Rows *rows, ArtifactFn fn,
                         void *user) {
   int count = 0;
   Arena *spec_arena = ctx->arena;
   Arena *row_arena = arena_new(); // emptied after each row, and reused
   RowLog log = {0};
-  for (int i = 0; i < rows->nitems; i++) {
-    const Node *row = rows->items[i];
+  const Node *row;
+  for (int i = 0; (row = rows_next(rows)); i++) {
     if (ctx->nerrors >= HGC_MAX_ERRORS) {
       log_flush_same(ctx, &log);
       note_at(ctx, row->loc,
@@ -254,8 +257,8 @@ int driver_compile(Ctx *ctx, const char *path, const CompileOptions *opts,
   ctx->read_bytes = ctx->built_bytes = 0; // the limits are per spec
   bool failed = false;
   Node *doc = include_resolve(ctx, path);
-  Node *rows =
-      doc && ctx->nerrors == errors ? load_rows(ctx, doc, opts, &failed) : NULL;
+  Rows *rows =
+      doc && ctx->nerrors == errors ? open_rows(ctx, doc, opts, &failed) : NULL;
   if (!doc || failed || ctx->nerrors > errors) {
     // reported
   } else if (!rows) {
@@ -263,6 +266,7 @@ int driver_compile(Ctx *ctx, const char *path, const CompileOptions *opts,
   } else {
     count = compile_rows(ctx, doc, path, overrides, rows, fn, user);
   }
+  rows_close(rows);
   arena_free(ctx->arena);
   ctx->arena = outer;
   return ctx->nerrors > errors ? -1 : count;

@@ -51,6 +51,7 @@ static bool emit_newline(Buf *b, int depth) {
 static bool emit_string(Buf *b, const char *s, size_t len) {
   static const char short_from[] = "\"\\\b\f\n\r\t";
   static const char short_to[] = "\"\\bfnrt";
+  static const char hex[] = "0123456789abcdef";
   // The bytes that need an escape: the C0 controls, '"' and '\\'.
   static const bool escaped[256] = {
       1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
@@ -64,12 +65,10 @@ static bool emit_string(Buf *b, const char *s, size_t len) {
       continue;
     // c == 0 is no short form, though strchr would find the terminator.
     const char *hit = c ? strchr(short_from, c) : NULL;
-    char esc[8];
-    if (hit)
-      snprintf(esc, sizeof esc, "\\%c", short_to[hit - short_from]);
-    else
-      snprintf(esc, sizeof esc, "\\u%04x", c);
-    if (!buf_add(b, s + run, i - run) || !buf_addstr(b, esc))
+    char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+    if (hit) // the short form, in the first two bytes
+      esc[1] = short_to[hit - short_from];
+    if (!buf_add(b, s + run, i - run) || !buf_add(b, esc, hit ? 2 : 6))
       return false;
     run = i + 1;
   }
@@ -361,10 +360,8 @@ static int write_all(int fd, const char *data, size_t len) {
   return 0;
 }
 
-// No fsync: after a power loss the new file may come back empty, but
-// build artifacts are cheap to regenerate; the rename alone keeps
-// running readers from ever seeing a partial file.
-int emit_write_file(const char *path, const char *data, size_t len) {
+int emit_spool_file(const char *path, const char *data, size_t len,
+                    char **tmp_out) {
   // DIR/.NAME.XXXXXX: same directory, so the rename cannot cross devices.
   const char *slash = strrchr(path, '/');
   size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
@@ -384,10 +381,27 @@ int emit_write_file(const char *path, const char *data, size_t len) {
     err = errno;
   if (close(fd) != 0 && !err)
     err = errno;
-  if (!err && rename(tmp, path) != 0)
-    err = errno;
-  if (err)
+  if (err) {
     unlink(tmp);
+    free(tmp);
+    return err;
+  }
+  *tmp_out = tmp;
+  return 0;
+}
+
+// No fsync: after a power loss the new file may come back empty, but
+// build artifacts are cheap to regenerate; the rename alone keeps
+// running readers from ever seeing a partial file.
+int emit_write_file(const char *path, const char *data, size_t len) {
+  char *tmp;
+  int err = emit_spool_file(path, data, len, &tmp);
+  if (err)
+    return err;
+  if (rename(tmp, path) != 0) {
+    err = errno;
+    unlink(tmp);
+  }
   free(tmp);
   return err;
 }

@@ -6,9 +6,11 @@
 // and estimated seconds, and a total. Speech runs at 150 words a minute
 // divided by the voice's speed, plus its pauses; silence lasts as long as
 // it says; an audio file's length is unknown until rendered ("?", and the
-// total says "+ audio"). Agent scenes use their own duration, else the
-// estimate from their voice-over. Templates and translations have no
-// scenes of ours: their length is the template's or the source video's.
+// total says "+ audio"). A voice that `--online` filled in (an avatar's
+// default) gets a line under the table. Agent scenes use their own
+// duration, else the estimate from their voice-over. Templates and
+// translations have no scenes of ours: their length is the template's or
+// the source video's.
 //
 // explain_scene() is the one place these estimates are made: the text
 // table, `explain --json` and the storyboard (preview.c) all read it.
@@ -132,6 +134,17 @@ static void explain_table(FILE *out, const Spec *spec) {
   row(out, "total", "", t.words, t.pause_ms, secs);
 }
 
+// The voices `--online` chose (an avatar's default voice): the spec does
+// not name them, so the reviewer reads them here.
+static void explain_voices(FILE *out, const Spec *spec) {
+  for (int i = 0; i < spec->nscenes; i++) {
+    const Voice *v = &spec->scenes[i].voice;
+    if (v->default_of)
+      fprintf(out, "  scene %d: voice %s, the default of avatar %s\n", i + 1,
+              v->id.s, v->default_of);
+  }
+}
+
 void explain_print(FILE *out, const Spec *spec, const Request *req,
                    int row_no) {
   if (row_no)
@@ -143,6 +156,9 @@ void explain_print(FILE *out, const Spec *spec, const Request *req,
   switch (spec->kind) {
   case KIND_VIDEO:
   case KIND_WEBM:
+    explain_table(out, spec);
+    explain_voices(out, spec);
+    break;
   case KIND_AGENT:
     explain_table(out, spec);
     break;

@@ -4,8 +4,9 @@
 //   load.c     file -> Node tree (libyaml), every node with its Loc
 //   include.c  top-level and scene includes -> one merged Node tree
 //   vars.c     ${var} expansion on the merged tree
-//   rows.c     batch rows (CSV or YAML) -> a list of maps
+//   rows.c     batch rows (CSV or YAML) -> maps, one row at a time
 //   validate.c Node tree -> typed Spec (all semantic checks)
+//   online.c   Spec against the account's catalogue (--online only)
 //   script.c   script text and pauses -> normalised input_text
 //   lower.c    Spec -> request body (jansson)
 //   emit.c     json_t -> canonical JSON text, atomic file writes
@@ -98,9 +99,12 @@ typedef struct SourceFile {
   const char *display;  // relative to cwd when below it, else absolute
   const char *text;     // contents, BOM stripped, NUL-terminated
   size_t len;           // bytes in text
-  size_t *line_starts;  // byte offset of each line
+  uint32_t *line_starts; // byte offset of each line (files are < 4 GiB:
+                         // --max-bytes is at most 1 GiB)
   int nlines;           // entries in line_starts
   const Loc *included_from; // the include that pulled this file in, or NULL
+  const char *map;      // diag_map_file: text is this mapping (+ a BOM)
+  size_t released;      // bytes of map given back (diag_release)
 } SourceFile;
 
 // A position: 1-based line and column (column counts characters, as
@@ -143,6 +147,8 @@ typedef struct Ctx {
   Limits limits;       // --max-*: set by ctx_init, raised by options
   size_t read_bytes;   // input read for the current spec (limits.bytes)
   size_t built_bytes;  // trees built for it (limits.expansion)
+  const json_t *catalogue; // --online: the account's (rt_catalogue_load),
+                           // else NULL; borrowed from main.c
 } Ctx;
 
 void ctx_init(Ctx *ctx);
@@ -153,6 +159,12 @@ void ctx_free(Ctx *ctx);
 // first bad byte). `from` is the include or key that names the file, for
 // "included from" lines; NULL for files named on the command line.
 SourceFile *diag_read_file(Ctx *ctx, const char *path, const Loc *from);
+// The same for a file read a part at a time, and maybe more than once
+// (a rows file): a big one is mapped, not copied, and diag_release(f,
+// offset) tells that the text before `offset` may leave memory (it comes
+// back from the file if a diagnostic quotes it). A no-op for other files.
+SourceFile *diag_map_file(Ctx *ctx, const char *path, const Loc *from);
+void diag_release(SourceFile *f, size_t offset);
 // Wraps text that did not come from a file (a -D value) as a SourceFile.
 SourceFile *diag_text_file(Ctx *ctx, const char *name, const char *text);
 
@@ -174,11 +186,23 @@ const char *diag_suggest(const char *word, const char *const *cands, int n);
 const char *diag_did_you_mean(Ctx *ctx, const char *word,
                               const char *const *cands, int n);
 
+// Positions already reported, so that a value every scene inherits from
+// `defaults` gets one diagnostic, not one per scene. Zero-initialised.
+typedef struct {
+  Loc *locs;
+  int n;
+  int cap;
+} LocSet;
+// True when loc is in set; adds it (in ctx->arena) otherwise.
+bool diag_seen(Ctx *ctx, LocSet *set, Loc loc);
+
 // Byte offset of a Loc in its file, and back.
 size_t diag_offset(SourceFile *f, int line, int col);
 Loc diag_loc(SourceFile *f, size_t offset);
 
 // Tool-level messages: "hgc: msg" and "hgc: warning: msg" on stderr.
+// msg_warn's ctx may be NULL where there is none (the runtime): then
+// --quiet does not apply.
 void msg_error(const char *fmt, ...) HGC_PRINTF(1, 2);
 void msg_warn(Ctx *ctx, const char *fmt, ...) HGC_PRINTF(2, 3);
 
@@ -226,6 +250,25 @@ struct Node {
 Node *load_file(Ctx *ctx, const char *path, const Loc *from);
 // Same, from text that is already a SourceFile.
 Node *load_source(Ctx *ctx, SourceFile *f);
+
+// The same load, streamed: the items of a top-level list come one at a
+// time, so a long list is never held whole (batch rows). load_stream
+// reads up to the top-level node, in ctx->arena, which must outlive the
+// stream; load_stream_next returns the next item (in ctx->arena at the
+// call, so the caller may empty that arena between items) or NULL at
+// the end or after an error. Once an item defines an anchor, later items
+// may alias it: from then on load_stream_anchored is true and items must
+// be kept. load_stream_end reports what load_source would after the last
+// item and returns the top-level node (a list holding no items; *nitems
+// says how many came), or NULL; left before the end, it only frees.
+typedef struct Loader Loader;
+Loader *load_stream(Ctx *ctx, SourceFile *f);
+Node *load_stream_next(Loader *l);
+bool load_stream_anchored(const Loader *l);
+Node *load_stream_end(Loader *l, int *nitems);
+
+// FNV-1a of n bytes, for the hash tables of load.c, vars.c and main.c.
+size_t text_hash(const char *s, size_t n);
 
 ScalarType node_type(const Node *n);       // n must be a scalar
 bool node_is_null(const Node *n);          // a null scalar (or NULL)
@@ -289,11 +332,19 @@ Node *vars_expand(Ctx *ctx, const Node *doc, const Node *overrides,
 //
 // rows.c
 //
-// Loads batch rows: a CSV file (RFC 4180, header row, BOM allowed; every
-// cell a quoted-style string scalar with its own line and column) or a
-// YAML file holding a list of maps. Returns a sequence of maps, or NULL
-// after reporting. `from` is where the rows file was named (may be NULL).
-Node *rows_load(Ctx *ctx, const char *path, const Loc *from);
+// Batch rows: a CSV file (RFC 4180, header row, BOM allowed; every cell
+// a quoted-style string scalar with its own line and column) or a YAML
+// file holding a list of maps. rows_open checks the whole file and
+// reports every problem in it; NULL after reporting. `from` is where the
+// rows file was named (may be NULL). It allocates in ctx->arena, which
+// must outlive the Rows. rows_next then reads the file again, a row at a
+// time: the next row as a map, valid until the next call, or NULL at the
+// end. So a batch holds one row, never the whole file's rows. rows_close
+// frees what the rows hold outside ctx->arena.
+typedef struct Rows Rows;
+Rows *rows_open(Ctx *ctx, const char *path, const Loc *from);
+const Node *rows_next(Rows *r);
+void rows_close(Rows *r);
 
 //
 // script.c
@@ -395,6 +446,7 @@ typedef struct {
   Num volume; // v3: 0.0-1.0
   Str locale; // v3: e.g. en-US
   Loc loc;
+  const char *default_of; // online_check filled id: this avatar's default
 } Voice;
 
 typedef enum { SPEECH_NONE, SPEECH_SCRIPT, SPEECH_AUDIO, SPEECH_SILENCE } SpeechKind;
@@ -489,6 +541,7 @@ typedef struct {
   Str *names;      // variables, in spec order
   Str *values;     // as text
   int nvars;
+  Loc loc;         // the variables map
 } Template;
 
 typedef struct {
@@ -507,6 +560,7 @@ typedef struct Spec {
   const char *source; // spec path relative to the project root
   Loc loc;            // the document
   Str title;
+  Str language;    // the scripts' language, e.g. en-US (checked online)
   Bool test;
   Str folder;
   Bool caption;
@@ -526,6 +580,18 @@ typedef struct Spec {
 // `path` is the spec file as named on the command line. Reports every
 // problem it finds; returns NULL when any was an error.
 Spec *validate_spec(Ctx *ctx, const Node *doc, const char *path);
+
+//
+// online.c: the spec against the account's catalogue (--online)
+//
+// Checks the spec's ids against ctx->catalogue and fills in what the
+// account decides (an avatar's default voice, for a script scene that
+// names no voice). Every avatar, talking photo, voice and template id
+// must be in the account (an error at the id, with a did-you-mean among
+// the account's ids and names); a template spec's variables must match
+// the template's. Warns about pauses a voice does not support and a voice
+// whose language is not the spec's `language:`. false after errors.
+bool online_check(Ctx *ctx, Spec *spec);
 
 //
 // lower.c
@@ -553,6 +619,12 @@ json_t *emit_artifact(const Spec *spec, const Request *req);
 // Writes data to path through a temp file in the same directory and a
 // rename, so readers never see a partial file. Returns 0 or an errno.
 int emit_write_file(const char *path, const char *data, size_t len);
+// The first half of that: writes data to a new temp file beside path,
+// DIR/.NAME.XXXXXX (the X's are the last six characters of *tmp,
+// malloc'd), to be renamed to path later. Returns 0 or an errno, and
+// then leaves no file.
+int emit_spool_file(const char *path, const char *data, size_t len,
+                    char **tmp);
 
 //
 // driver.c: the pipeline for one spec file, and its batch rows
@@ -599,8 +671,16 @@ typedef enum {
   SCHEMA_NMAPS
 } SchemaMap;
 
-// The keys a map of the format may hold, in documented order.
+// At most this many keys in one map (schema_keys' arrays).
+#define SCHEMA_MAX_KEYS 40
+// The keys a map of the format may hold, in documented order: the only
+// lists of allowed keys the validator has.
 int schema_keys(SchemaMap map, const char *const **names);
+// The index of name among schema_keys(map), or -1.
+int schema_find(SchemaMap map, const char *name);
+// Whether a spec of kind may hold key i of map (only top-level keys
+// depend on the kind).
+bool schema_takes(SchemaMap map, int i, SpecKind kind);
 // The JSON Schema (2020-12) of the spec format, for editors. Caller owns.
 json_t *schema_document(void);
 

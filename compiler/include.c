@@ -22,6 +22,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 // A file being resolved: its includes are being followed.
@@ -30,8 +31,21 @@ typedef struct {
   SourceFile *file; // for its display name
 } Frame;
 
+// What resolving paths would otherwise ask the system for at every
+// include, asked once per spec: the canonical root and cwd, and the
+// canonical form of each directory files are included from. (realpath
+// costs a readlink per component and a getcwd for a relative path.)
+typedef struct {
+  const char *root;  // ctx->root, canonical
+  const char *cwd;   // the cwd, or NULL when it cannot be read
+  const char **dirs; // pairs: a directory as joined, its canonical form
+  int ndirs;         // pairs in dirs
+  int cap;           // pairs allocated
+} Paths;
+
 typedef struct {
   Ctx *ctx;
+  Paths paths;
   Frame *stack; // ctx->limits.depth entries
   int depth;
   int nincludes; // included files loaded so far
@@ -56,6 +70,63 @@ static char *real_path(Ctx *ctx, const char *path) {
   return copy;
 }
 
+static void paths_init(Ctx *ctx, Paths *p) {
+  char cwd[PATH_MAX];
+  *p = (Paths){0};
+  p->root = real_path(ctx, ctx->root);
+  if (!p->root)
+    p->root = ctx->root;
+  if (getcwd(cwd, sizeof cwd))
+    p->cwd = arena_strdup(ctx->arena, cwd);
+}
+
+// The canonical form of dir, from the cache or realpath; NULL with errno
+// set.
+static const char *canonical_dir(Ctx *ctx, Paths *p, const char *dir) {
+  for (int i = 0; i < p->ndirs; i++)
+    if (strcmp(p->dirs[2 * i], dir) == 0)
+      return p->dirs[2 * i + 1];
+  char *real = real_path(ctx, dir);
+  if (!real)
+    return NULL;
+  if (p->ndirs == p->cap) {
+    p->cap = p->cap ? 2 * p->cap : 8;
+    const char **dirs = arena_calloc(ctx->arena, sizeof *dirs * 2 * p->cap);
+    if (p->ndirs)
+      memcpy(dirs, p->dirs, sizeof *dirs * 2 * p->ndirs);
+    p->dirs = dirs;
+  }
+  p->dirs[2 * p->ndirs] = dir;
+  p->dirs[2 * p->ndirs + 1] = real;
+  p->ndirs++;
+  return real;
+}
+
+// What realpath(path) gives, from the canonical form of its directory
+// and one lstat of the file. A file that is a symlink, a name that is
+// "." or "..", or a path realpath would refuse goes to realpath itself,
+// which then also sets errno as it would have.
+static char *canonical(Ctx *ctx, Paths *p, const char *path) {
+  const char *slash = strrchr(path, '/');
+  const char *name = slash ? slash + 1 : path;
+  if (!*name || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+    return real_path(ctx, path);
+  const char *dir =
+      !slash ? "."
+             : arena_strndup(ctx->arena, path,
+                             slash == path ? 1 : (size_t)(slash - path));
+  const char *real_dir = canonical_dir(ctx, p, dir);
+  if (!real_dir)
+    return real_path(ctx, path);
+  char *full = strcmp(real_dir, "/") == 0
+                   ? arena_printf(ctx->arena, "/%s", name)
+                   : arena_printf(ctx->arena, "%s/%s", real_dir, name);
+  struct stat st;
+  if (strlen(full) >= PATH_MAX || lstat(full, &st) != 0 || S_ISLNK(st.st_mode))
+    return real_path(ctx, path);
+  return full;
+}
+
 static bool is_under(const char *path, const char *dir) {
   size_t n = strlen(dir);
   if (n == 1 && dir[0] == '/')
@@ -66,9 +137,9 @@ static bool is_under(const char *path, const char *dir) {
 // A canonical path as the user would name it: relative to the cwd when
 // below it ("." for the cwd itself), else absolute. Messages then read the
 // same wherever the project is checked out.
-static const char *from_cwd(const char *real) {
-  char cwd[PATH_MAX];
-  if (!getcwd(cwd, sizeof cwd) || strcmp(cwd, "/") == 0)
+static const char *from_cwd(const Paths *p, const char *real) {
+  const char *cwd = p->cwd;
+  if (!cwd || strcmp(cwd, "/") == 0)
     return real;
   size_t n = strlen(cwd);
   if (strncmp(real, cwd, n) != 0)
@@ -110,8 +181,9 @@ static const char *lexical_path(Ctx *ctx, const char *path) {
 // that it stays under the project root. `noun` names the path in the
 // message ("include", "path"). Returns the path to open and sets *real to
 // its canonical form; NULL after reporting at `at`.
-static const char *resolve_path(Ctx *ctx, const Node *at, const char *rel,
-                                const char *noun, const char **real) {
+static const char *resolve_path(Ctx *ctx, Paths *paths, const Node *at,
+                                const char *rel, const char *noun,
+                                const char **real) {
   Loc loc = at ? at->loc : (Loc){0};
   if (!*rel) {
     error_at(ctx, loc, "name a file", "%s path is empty", noun);
@@ -123,7 +195,7 @@ static const char *resolve_path(Ctx *ctx, const Node *at, const char *rel,
   if (rel[0] != '/' && slash)
     joined =
         arena_printf(ctx->arena, "%.*s/%s", (int)(slash - base), base, rel);
-  char *canon = real_path(ctx, joined);
+  char *canon = canonical(ctx, paths, joined);
   if (!canon) {
     int e = errno;
     size_t dir_len = slash == base ? 1 : (size_t)(slash - base); // "/x.yaml"
@@ -136,29 +208,29 @@ static const char *resolve_path(Ctx *ctx, const Node *at, const char *rel,
              "cannot read '%s': %s", rel, strerror(e));
     return NULL;
   }
-  const char *root = real_path(ctx, ctx->root);
-  if (!root)
-    root = ctx->root;
+  const char *root = paths->root;
   if (!is_under(canon, root)) {
     error_at(ctx, loc,
              arena_printf(ctx->arena,
                           "keep it under '%s', or pass --root to widen the "
                           "project root",
-                          from_cwd(root)),
+                          from_cwd(paths, root)),
              "%s '%s' leaves the project root%s", noun, rel,
              is_under(lexical_path(ctx, joined), root)
                  ? arena_printf(ctx->arena, " (a symlink takes it to '%s')",
-                                from_cwd(canon))
+                                from_cwd(paths, canon))
                  : "");
     return NULL;
   }
   if (real)
     *real = canon;
-  return from_cwd(canon);
+  return from_cwd(paths, canon);
 }
 
 const char *include_path(Ctx *ctx, const Node *at, const char *rel) {
-  return resolve_path(ctx, at, rel, "path", NULL);
+  Paths paths;
+  paths_init(ctx, &paths);
+  return resolve_path(ctx, &paths, at, rel, "path", NULL);
 }
 
 //
@@ -302,7 +374,8 @@ static Node *follow(Resolver *r, const Node *at, const Node *hgc, bool splice) {
     return NULL;
   }
   const char *real;
-  const char *path = resolve_path(ctx, at, at->text, "include", &real);
+  const char *path =
+      resolve_path(ctx, &r->paths, at, at->text, "include", &real);
   if (!path)
     return NULL;
   for (int i = 0; i < r->depth; i++)
@@ -476,6 +549,7 @@ static Node *resolve_file(Resolver *r, const Node *at, const char *path,
 
 Node *include_resolve(Ctx *ctx, const char *path) {
   Resolver r = {.ctx = ctx};
+  paths_init(ctx, &r.paths);
   r.stack = arena_calloc(ctx->arena, sizeof *r.stack *
                                          (size_t)ctx->limits.depth);
   int errors = ctx->nerrors;

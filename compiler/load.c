@@ -13,6 +13,8 @@
 // Scalars keep libyaml's exact bytes and length (a "\0" escape makes a
 // NUL). Errors that leave the structure intact (duplicate keys, bad tags,
 // undefined aliases) are all reported; the others stop the load.
+// load_stream runs the same load but hands out the items of a top-level
+// list one at a time, keeping none: batch rows of any number.
 #include "hgc.h"
 
 #include <string.h>
@@ -52,10 +54,12 @@ typedef struct {
   int col0; // characters before it on that line
 } LineStart;
 
-typedef struct {
+struct Loader {
   Ctx *ctx;
+  Arena *keep; // what outlives a streamed item: the stack, the line map
   SourceFile *f;
   yaml_parser_t parser;
+  bool parser_ok; // initialised, to delete
   LineStart *lines; // libyaml line -> diag line; NULL when they agree
   int nlines;
   Frame *stack; // open maps and lists, innermost last
@@ -67,12 +71,20 @@ typedef struct {
   int ndocs;
   int flow_line; // last line of the latest [...] or {...} closed
   bool stop; // an error after which the rest cannot be read sensibly
-} Loader;
+  bool done;   // the stream has ended
+  int errors;  // ctx->nerrors before loading
+  // load_stream: the items of a top-level list are handed out one at a
+  // time (item), counted (nitems) and not kept in the list.
+  bool stream;
+  Node *item;
+  int nitems;
+  bool anchored; // an anchor was defined inside an item
+};
 
 //
 // Tables
 //
-static size_t hash(const char *s, size_t n) {
+size_t text_hash(const char *s, size_t n) {
   uint64_t h = 14695981039346656037u; // FNV-1a
   for (size_t i = 0; i < n; i++)
     h = (h ^ (unsigned char)s[i]) * 1099511628211u;
@@ -84,7 +96,7 @@ static size_t hash(const char *s, size_t n) {
 static Entry *table_find(const Table *t, const char *name, size_t len) {
   if (!t->cap)
     return NULL;
-  size_t i = hash(name, len) & (t->cap - 1);
+  size_t i = text_hash(name, len) & (t->cap - 1);
   for (;; i = (i + 1) & (t->cap - 1)) {
     Entry *e = &t->slots[i];
     if (!e->name || (e->len == len && memcmp(e->name, name, len) == 0))
@@ -94,11 +106,11 @@ static Entry *table_find(const Table *t, const char *name, size_t len) {
 
 // Inserts or replaces (a redefined anchor replaces the old one). name
 // must live as long as the table.
-static Entry *table_put(Ctx *ctx, Table *t, const char *name, size_t len) {
+static Entry *table_put(Arena *a, Table *t, const char *name, size_t len) {
   if ((t->count + 1) * 2 > t->cap) {
     Table old = *t;
     t->cap = old.cap ? old.cap * 2 : 8;
-    t->slots = arena_calloc(ctx->arena, sizeof *t->slots * t->cap);
+    t->slots = arena_calloc(a, sizeof *t->slots * t->cap);
     for (size_t i = 0; i < old.cap; i++)
       if (old.slots[i].name)
         *table_find(t, old.slots[i].name, old.slots[i].len) = old.slots[i];
@@ -129,22 +141,42 @@ static size_t yaml_break(const char *t, size_t n, size_t i) {
   return 0;
 }
 
+// The scans below pass over a big rows file 256 KiB at a time, giving
+// each back (diag_release) before the next.
+#define SCAN_STEP (256 << 10)
+
+// Does the text hold a CR, 0xC2 or 0xE2, where those breaks start?
+static bool maybe_odd_breaks(SourceFile *f) {
+  for (size_t at = 0; at < f->len; at += SCAN_STEP) {
+    size_t n = f->len - at < SCAN_STEP ? f->len - at : SCAN_STEP;
+    const char *t = f->text + at;
+    if (memchr(t, '\r', n) || memchr(t, 0xC2, n) || memchr(t, 0xE2, n))
+      return true;
+    diag_release(f, at + n);
+  }
+  return false;
+}
+
 // libyaml also ends lines at a lone CR, NEL, LS and PS, where diag.c
 // counts LF only. For files holding any of them, map libyaml's lines onto
 // diag's, so marks convert in O(1) either way.
 static void map_lines(Loader *l) {
   const char *t = l->f->text;
   size_t n = l->f->len;
-  // Those breaks start with CR, 0xC2 or 0xE2; most files have none.
-  if (!memchr(t, '\r', n) && !memchr(t, 0xC2, n) && !memchr(t, 0xE2, n))
+  // Most files have none of those breaks.
+  if (!maybe_odd_breaks(l->f))
     return;
   int breaks = 0;
   bool odd = false;
-  for (size_t i = 0; i < n;) {
+  for (size_t i = 0, step = SCAN_STEP; i < n;) {
     size_t k = yaml_break(t, n, i);
     breaks += k > 0;
     odd |= k > 0 && t[i + k - 1] != '\n';
     i += k ? k : 1;
+    if (i >= step) {
+      diag_release(l->f, i);
+      step += SCAN_STEP;
+    }
   }
   if (!odd)
     return;
@@ -153,7 +185,11 @@ static void map_lines(Loader *l) {
   LineStart at = {1, 0};
   int k = 0;
   l->lines[k++] = at;
-  for (size_t i = 0; i < n;) {
+  for (size_t i = 0, step = SCAN_STEP; i < n;) {
+    if (i >= step) {
+      diag_release(l->f, i);
+      step += SCAN_STEP;
+    }
     size_t b = yaml_break(t, n, i);
     if (!b) {
       at.col0 += ((unsigned char)t[i++] & 0xC0) != 0x80;
@@ -371,7 +407,9 @@ static bool count_node(Loader *l, Loc at) {
 }
 
 static void define_anchor(Loader *l, const char *name, Node *n, long size) {
-  Entry *e = table_put(l->ctx, &l->anchors, name, strlen(name));
+  // A later item may alias it: the stream's items must now be kept.
+  l->anchored |= l->stream && l->depth > 0;
+  Entry *e = table_put(l->ctx->arena, &l->anchors, name, strlen(name));
   e->node = n;
   e->size = size;
 }
@@ -435,7 +473,7 @@ static Node *check_key(Loader *l, Frame *fr, Node *key, Loc at) {
     note_at(l->ctx, e->loc, "first defined here");
     return NULL;
   }
-  table_put(l->ctx, &fr->keys, key->text, key->len)->loc = at;
+  table_put(l->ctx->arena, &fr->keys, key->text, key->len)->loc = at;
   return key;
 }
 
@@ -446,7 +484,12 @@ static void add_node(Loader *l, Node *n, Loc at) {
     return;
   }
   Frame *fr = &l->stack[l->depth - 1];
-  if (fr->node->kind == NK_SEQ) {
+  if (l->stream && l->depth == 1 && fr->node->kind == NK_SEQ) {
+    if (n) {
+      l->item = n;
+      l->nitems++;
+    }
+  } else if (fr->node->kind == NK_SEQ) {
     if (n)
       node_seq_push(l->ctx, fr->node, n);
   } else if (!fr->want_value) {
@@ -536,7 +579,7 @@ static void open_node(Loader *l, NodeKind kind, const yaml_char_t *tag,
   if (l->depth == l->cap) {
     Frame *old = l->stack;
     l->cap = l->cap ? l->cap * 2 : 8;
-    l->stack = arena_calloc(l->ctx->arena, sizeof *l->stack * l->cap);
+    l->stack = arena_calloc(l->keep, sizeof *l->stack * l->cap);
     if (l->depth)
       memcpy(l->stack, old, sizeof *l->stack * l->depth);
   }
@@ -675,43 +718,88 @@ static void report_syntax(Loader *l) {
 //
 // Loading
 //
-static void parse(Loader *l) {
-  while (!l->stop) {
-    yaml_event_t ev;
-    if (!yaml_parser_parse(&l->parser, &ev)) {
-      report_syntax(l);
-      return;
-    }
-    bool end = ev.type == YAML_STREAM_END_EVENT;
-    on_event(l, &ev);
-    yaml_event_delete(&ev);
-    if (end)
-      return;
+// Reads one event; false once the stream has ended or an error stopped
+// the load.
+static bool parse_event(Loader *l) {
+  if (l->stop || l->done)
+    return false;
+  yaml_event_t ev;
+  if (!yaml_parser_parse(&l->parser, &ev)) {
+    report_syntax(l);
+    l->stop = true;
+    return false;
   }
+  l->done = ev.type == YAML_STREAM_END_EVENT;
+  on_event(l, &ev);
+  yaml_event_delete(&ev);
+  return !l->done;
 }
 
-Node *load_source(Ctx *ctx, SourceFile *f) {
-  Loader l = {.ctx = ctx, .f = f};
-  int errors = ctx->nerrors;
-  if (!yaml_parser_initialize(&l.parser)) {
+static void loader_init(Loader *l, Ctx *ctx, SourceFile *f, bool stream) {
+  *l = (Loader){.ctx = ctx, .keep = ctx->arena, .f = f, .stream = stream,
+                .errors = ctx->nerrors};
+  if (!yaml_parser_initialize(&l->parser)) {
     error_at(ctx, (Loc){f, 0, 0}, NULL, "out of memory reading YAML");
-    return NULL;
+    l->stop = true;
+    return;
   }
-  yaml_parser_set_encoding(&l.parser, YAML_UTF8_ENCODING);
-  yaml_parser_set_input_string(&l.parser, (const unsigned char *)f->text,
+  l->parser_ok = true;
+  yaml_parser_set_encoding(&l->parser, YAML_UTF8_ENCODING);
+  yaml_parser_set_input_string(&l->parser, (const unsigned char *)f->text,
                                f->len);
-  map_lines(&l);
-  parse(&l);
-  yaml_parser_delete(&l.parser);
-  if (ctx->nerrors != errors)
+  map_lines(l);
+}
+
+// The root after the whole stream was read, or NULL after reporting.
+static Node *loader_finish(Loader *l) {
+  if (l->parser_ok)
+    yaml_parser_delete(&l->parser);
+  l->parser_ok = false;
+  if (l->ctx->nerrors != l->errors)
     return NULL;
-  if (node_is_null(l.root)) {
+  if (node_is_null(l->root)) {
     // No document, only comments, or a document that is just null.
-    error_at(ctx, (Loc){f, 1, 1}, "a spec starts with 'hgc: 1'",
+    error_at(l->ctx, (Loc){l->f, 1, 1}, "a spec starts with 'hgc: 1'",
              "file is empty");
     return NULL;
   }
-  return l.root;
+  return l->root;
+}
+
+Node *load_source(Ctx *ctx, SourceFile *f) {
+  Loader l;
+  loader_init(&l, ctx, f, false);
+  while (parse_event(&l))
+    ;
+  return loader_finish(&l);
+}
+
+Loader *load_stream(Ctx *ctx, SourceFile *f) {
+  Loader *l = arena_calloc(ctx->arena, sizeof *l);
+  loader_init(l, ctx, f, true);
+  while (l->depth == 0 && parse_event(l)) // up to the top-level node
+    ;
+  return l;
+}
+
+Node *load_stream_next(Loader *l) {
+  l->item = NULL;
+  while (!l->item && parse_event(l))
+    ;
+  return l->item;
+}
+
+bool load_stream_anchored(const Loader *l) { return l->anchored; }
+
+Node *load_stream_end(Loader *l, int *nitems) {
+  *nitems = l->nitems;
+  if (!l->done && !l->stop) { // left before the end
+    if (l->parser_ok)
+      yaml_parser_delete(&l->parser);
+    l->parser_ok = false;
+    return NULL;
+  }
+  return loader_finish(l);
 }
 
 Node *load_file(Ctx *ctx, const char *path, const Loc *from) {

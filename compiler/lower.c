@@ -15,6 +15,16 @@
 
 #include <string.h>
 
+// Every string lowered is valid UTF-8 already: each file is checked as it
+// is read (diag.c), -D values and environment variables as they are used
+// (vars.c). So keys and values skip jansson's check of each byte, which
+// took a tenth of a batch row.
+static json_t *str_json(const char *s) { return json_string_nocheck(s); }
+
+static void put_json(json_t *o, const char *key, json_t *v) {
+  json_object_set_new_nocheck(o, key, v);
+}
+
 // What lowering builds besides the body: the asset list.
 typedef struct {
   Ctx *ctx;
@@ -25,22 +35,21 @@ typedef struct {
 // `pointer`) and records the asset.
 static void set_asset(Lower *l, json_t *o, const char *key, const Asset *a,
                       const char *pointer) {
-  json_object_set_new(
-      o, key, json_string(arena_printf(l->ctx->arena, "asset:sha256:%s",
-                                       a->sha256)));
+  put_json(o, key,
+           str_json(arena_printf(l->ctx->arena, "asset:sha256:%s", a->sha256)));
   if (!l->assets)
     l->assets = json_array();
   json_t *rec = json_object();
-  json_object_set_new(rec, "pointer", json_string(pointer));
-  json_object_set_new(rec, "path", json_string(a->path));
-  json_object_set_new(rec, "sha256", json_string(a->sha256));
-  json_object_set_new(rec, "mime", json_string(a->mime));
+  put_json(rec, "pointer", str_json(pointer));
+  put_json(rec, "path", str_json(a->path));
+  put_json(rec, "sha256", str_json(a->sha256));
+  put_json(rec, "mime", str_json(a->mime));
   json_array_append_new(l->assets, rec);
 }
 
 static void set_str(json_t *o, const char *key, const Str *s) {
   if (s->s)
-    json_object_set_new(o, key, json_string(s->s));
+    put_json(o, key, str_json(s->s));
 }
 
 static json_t *num_json(const Num *n) {
@@ -49,12 +58,12 @@ static json_t *num_json(const Num *n) {
 
 static void set_num(json_t *o, const char *key, const Num *n) {
   if (n->set)
-    json_object_set_new(o, key, num_json(n));
+    put_json(o, key, num_json(n));
 }
 
 static void set_bool(json_t *o, const char *key, const Bool *b) {
   if (b->set)
-    json_object_set_new(o, key, json_boolean(b->v));
+    put_json(o, key, json_boolean(b->v));
 }
 
 // Seconds that hgc computed: an integer when whole (2, not 2.0).
@@ -67,16 +76,15 @@ static json_t *seconds_json(long ms) {
 static json_t *lower_character(const Character *c) {
   json_t *o = json_object();
   bool avatar = c->kind == CHAR_AVATAR;
-  json_object_set_new(o, "type",
-                      json_string(avatar ? "avatar" : "talking_photo"));
+  put_json(o, "type", str_json(avatar ? "avatar" : "talking_photo"));
   set_str(o, avatar ? "avatar_id" : "talking_photo_id", &c->id);
   set_str(o, "avatar_style", &c->style);
   set_num(o, "scale", &c->scale);
   if (c->offset_x.set) {
     json_t *off = json_object();
-    json_object_set_new(off, "x", num_json(&c->offset_x));
-    json_object_set_new(off, "y", num_json(&c->offset_y));
-    json_object_set_new(o, "offset", off);
+    put_json(off, "x", num_json(&c->offset_x));
+    put_json(off, "y", num_json(&c->offset_y));
+    put_json(o, "offset", off);
   }
   return o;
 }
@@ -89,14 +97,14 @@ static json_t *lower_voice(Lower *l, int scene, const Voice *v,
   json_t *o = json_object();
   switch (sp->kind) {
   case SPEECH_SCRIPT:
-    json_object_set_new(o, "type", json_string("text"));
+    put_json(o, "type", str_json("text"));
     set_str(o, "voice_id", &v->id);
-    json_object_set_new(o, "input_text", json_string(sp->script.text));
+    put_json(o, "input_text", str_json(sp->script.text));
     set_num(o, "speed", &v->speed);
     set_num(o, "pitch", &v->pitch);
     break;
   case SPEECH_AUDIO:
-    json_object_set_new(o, "type", json_string("audio"));
+    put_json(o, "type", str_json("audio"));
     set_str(o, "audio_url", &sp->audio_url);
     if (sp->audio)
       set_asset(l, o, "audio_asset_id", sp->audio,
@@ -104,8 +112,8 @@ static json_t *lower_voice(Lower *l, int scene, const Voice *v,
                              "/video_inputs/%d/voice/audio_asset_id", scene));
     break;
   case SPEECH_SILENCE:
-    json_object_set_new(o, "type", json_string("silence"));
-    json_object_set_new(o, "duration", seconds_json(sp->silence_ms));
+    put_json(o, "type", str_json("silence"));
+    put_json(o, "duration", seconds_json(sp->silence_ms));
     break;
   case SPEECH_NONE:
     unreachable();
@@ -119,7 +127,7 @@ static json_t *lower_voice(Lower *l, int scene, const Voice *v,
 static json_t *lower_background(Lower *l, int scene, const Background *bg) {
   static const char *const types[] = {NULL, "color", "image", "video"};
   json_t *o = json_object();
-  json_object_set_new(o, "type", json_string(types[bg->kind]));
+  put_json(o, "type", str_json(types[bg->kind]));
   if (bg->kind == BG_COLOR)
     set_str(o, "value", &bg->color);
   else
@@ -137,9 +145,9 @@ static json_t *lower_background(Lower *l, int scene, const Background *bg) {
 
 static void set_dimension(json_t *body, const Dimension *d) {
   json_t *dim = json_object();
-  json_object_set_new(dim, "width", json_integer(d->width));
-  json_object_set_new(dim, "height", json_integer(d->height));
-  json_object_set_new(body, "dimension", dim);
+  put_json(dim, "width", json_integer(d->width));
+  put_json(dim, "height", json_integer(d->height));
+  put_json(body, "dimension", dim);
 }
 
 static void set_callback(json_t *body, const Spec *spec) {
@@ -155,14 +163,13 @@ static json_t *lower_video(Lower *l, const Spec *spec) {
   for (int i = 0; i < spec->nscenes; i++) {
     const Scene *s = &spec->scenes[i];
     json_t *in = json_object();
-    json_object_set_new(in, "character", lower_character(&s->character));
-    json_object_set_new(in, "voice", lower_voice(l, i, &s->voice, &s->speech));
+    put_json(in, "character", lower_character(&s->character));
+    put_json(in, "voice", lower_voice(l, i, &s->voice, &s->speech));
     if (s->background.kind != BG_NONE)
-      json_object_set_new(in, "background",
-                          lower_background(l, i, &s->background));
+      put_json(in, "background", lower_background(l, i, &s->background));
     json_array_append_new(inputs, in);
   }
-  json_object_set_new(body, "video_inputs", inputs);
+  put_json(body, "video_inputs", inputs);
   set_dimension(body, &spec->dimension);
   set_str(body, "title", &spec->title);
   set_bool(body, "test", &spec->test);
@@ -180,8 +187,7 @@ static json_t *lower_webm(const Spec *spec) {
   set_str(body, "avatar_pose_id", &s->character.id);
   set_str(body, "avatar_style", &s->character.style);
   if (s->speech.kind == SPEECH_SCRIPT) {
-    json_object_set_new(body, "input_text",
-                        json_string(s->speech.script.text));
+    put_json(body, "input_text", str_json(s->speech.script.text));
     set_str(body, "voice_id", &s->voice.id);
   } else {
     set_str(body, "input_audio", &s->speech.audio_url);
@@ -195,14 +201,14 @@ static json_t *lower_webm(const Spec *spec) {
 static json_t *lower_agent(Lower *l, const Spec *spec) {
   const Agent *a = &spec->agent;
   json_t *body = json_object();
-  json_object_set_new(body, "prompt", json_string(a->prompt));
+  put_json(body, "prompt", str_json(a->prompt));
   json_t *config = json_object();
   if (a->duration_ms)
-    json_object_set_new(config, "duration_sec", seconds_json(a->duration_ms));
+    put_json(config, "duration_sec", seconds_json(a->duration_ms));
   set_str(config, "avatar_id", &a->avatar);
   set_str(config, "orientation", &a->orientation);
   if (json_object_size(config))
-    json_object_set_new(body, "config", config);
+    put_json(body, "config", config);
   else
     json_decref(config);
   if (a->nfiles) {
@@ -216,7 +222,7 @@ static json_t *lower_agent(Lower *l, const Spec *spec) {
         set_str(f, "asset_id", &a->files[i].asset_id);
       json_array_append_new(files, f);
     }
-    json_object_set_new(body, "files", files);
+    put_json(body, "files", files);
   }
   set_callback(body, spec);
   return body;
@@ -228,8 +234,8 @@ static json_t *lower_template(const Spec *spec) {
   json_t *body = json_object();
   json_t *vars = json_object();
   for (int i = 0; i < t->nvars; i++)
-    json_object_set_new(vars, t->names[i].s, json_string(t->values[i].s));
-  json_object_set_new(body, "variables", vars);
+    put_json(vars, t->names[i].s, str_json(t->values[i].s));
+  put_json(body, "variables", vars);
   set_str(body, "title", &spec->title);
   set_bool(body, "test", &spec->test);
   set_callback(body, spec);
@@ -260,7 +266,7 @@ static json_t *lower_translate(const Spec *spec) {
 static json_t *asset_input(Lower *l, const Str *url, const Asset *a,
                            const char *pointer) {
   json_t *o = json_object();
-  json_object_set_new(o, "type", json_string(a ? "asset_id" : "url"));
+  put_json(o, "type", str_json(a ? "asset_id" : "url"));
   if (a)
     set_asset(l, o, "asset_id", a,
               arena_printf(l->ctx->arena, "%s/asset_id", pointer));
@@ -277,7 +283,7 @@ static void set_voice_settings(json_t *o, const Voice *v) {
   set_num(vs, "volume", &v->volume);
   set_str(vs, "locale", &v->locale);
   if (json_object_size(vs))
-    json_object_set_new(o, "voice_settings", vs);
+    put_json(o, "voice_settings", vs);
   else
     json_decref(vs);
 }
@@ -288,7 +294,7 @@ static void set_speech_v3(Lower *l, json_t *o, const Scene *s,
                           const char *pointer) {
   const Speech *sp = &s->speech;
   if (sp->kind == SPEECH_SCRIPT) {
-    json_object_set_new(o, "script", json_string(sp->script.text));
+    put_json(o, "script", str_json(sp->script.text));
     set_str(o, "voice_id", &s->voice.id);
     set_voice_settings(o, &s->voice);
   } else if (sp->audio) {
@@ -304,18 +310,17 @@ static void set_speech_v3(Lower *l, json_t *o, const Scene *s,
 static void set_character_v3(Lower *l, json_t *o, const Character *c,
                              const char *pointer) {
   bool image = c->image || c->image_url.s;
-  json_object_set_new(o, "type", json_string(image ? "image" : "avatar"));
+  put_json(o, "type", str_json(image ? "image" : "avatar"));
   if (image) {
-    json_object_set_new(
-        o, "image",
-        asset_input(l, &c->image_url, c->image,
-                    arena_printf(l->ctx->arena, "%s/image", pointer)));
+    put_json(o, "image",
+             asset_input(l, &c->image_url, c->image,
+                         arena_printf(l->ctx->arena, "%s/image", pointer)));
   } else {
     set_str(o, "avatar_id", &c->id);
     if (c->engine.s) {
       json_t *engine = json_object();
-      json_object_set_new(engine, "type", json_string(c->engine.s));
-      json_object_set_new(o, "engine", engine);
+      put_json(engine, "type", str_json(c->engine.s));
+      put_json(o, "engine", engine);
     }
   }
   set_str(o, "motion_prompt", &c->motion_prompt);
@@ -323,10 +328,8 @@ static void set_character_v3(Lower *l, json_t *o, const Character *c,
 }
 
 static void set_canvas_v3(json_t *body, const Spec *spec) {
-  json_object_set_new(body, "aspect_ratio",
-                      json_string(spec->dimension.aspect));
-  json_object_set_new(body, "resolution",
-                      json_string(spec->dimension.resolution));
+  put_json(body, "aspect_ratio", str_json(spec->dimension.aspect));
+  put_json(body, "resolution", str_json(spec->dimension.resolution));
 }
 
 // caption: true -> an SRT sidecar; {style: default} also burns it in.
@@ -334,9 +337,9 @@ static void set_caption_v3(json_t *body, const Spec *spec) {
   if (!(spec->caption.set && spec->caption.v) && !spec->caption_style.s)
     return;
   json_t *c = json_object();
-  json_object_set_new(c, "file_format", json_string("srt"));
+  put_json(c, "file_format", str_json("srt"));
   set_str(c, "style", &spec->caption_style);
-  json_object_set_new(body, "caption", c);
+  put_json(body, "caption", c);
 }
 
 // One speaking clip: {type: avatar | image, speech, background?, canvas,
@@ -349,18 +352,17 @@ static json_t *lower_clip_v3(Lower *l, const Spec *spec) {
   const Background *bg = &s->background;
   if (bg->kind != BG_NONE) {
     json_t *b = json_object();
-    json_object_set_new(b, "type",
-                        json_string(bg->kind == BG_COLOR ? "color" : "image"));
+    put_json(b, "type", str_json(bg->kind == BG_COLOR ? "color" : "image"));
     if (bg->kind == BG_COLOR)
       set_str(b, "value", &bg->color);
     else if (bg->asset)
       set_asset(l, b, "asset_id", bg->asset, "/background/asset_id");
     else
       set_str(b, "url", &bg->url);
-    json_object_set_new(body, "background", b);
+    put_json(body, "background", b);
   }
   if (spec->kind == KIND_WEBM)
-    json_object_set_new(body, "output_format", json_string("webm"));
+    put_json(body, "output_format", str_json("webm"));
   set_canvas_v3(body, spec);
   set_str(body, "title", &spec->title);
   set_caption_v3(body, spec);
@@ -376,20 +378,18 @@ static json_t *lower_clip_v3(Lower *l, const Spec *spec) {
 // of v3's silence: docs/v2-or-v3.md).
 static json_t *lower_studio_v3(Lower *l, const Spec *spec) {
   json_t *body = json_object();
-  json_object_set_new(body, "type", json_string("studio"));
+  put_json(body, "type", str_json("studio"));
   json_t *scenes = json_array();
   for (int i = 0; i < spec->nscenes; i++) {
     const Scene *s = &spec->scenes[i];
     const char *ptr = arena_printf(l->ctx->arena, "/scenes/%d", i);
     json_t *scene = json_object();
     if (s->speech.kind == SPEECH_SILENCE) {
-      json_object_set_new(scene, "type", json_string("image"));
-      json_object_set_new(
-          scene, "source",
-          asset_input(l, &s->background.url, s->background.asset,
-                      arena_printf(l->ctx->arena, "%s/source", ptr)));
-      json_object_set_new(scene, "duration",
-                          seconds_json(s->speech.silence_ms));
+      put_json(scene, "type", str_json("image"));
+      put_json(scene, "source",
+               asset_input(l, &s->background.url, s->background.asset,
+                           arena_printf(l->ctx->arena, "%s/source", ptr)));
+      put_json(scene, "duration", seconds_json(s->speech.silence_ms));
     } else {
       const char *in_ptr = arena_printf(l->ctx->arena, "%s/input", ptr);
       json_t *input = json_object();
@@ -397,16 +397,16 @@ static json_t *lower_studio_v3(Lower *l, const Spec *spec) {
       set_speech_v3(l, input, s, in_ptr);
       if (s->background.kind == BG_COLOR) {
         json_t *b = json_object();
-        json_object_set_new(b, "type", json_string("color"));
+        put_json(b, "type", str_json("color"));
         set_str(b, "color", &s->background.color);
-        json_object_set_new(input, "background", b);
+        put_json(input, "background", b);
       }
-      json_object_set_new(scene, "type", json_string("avatar_video"));
-      json_object_set_new(scene, "input", input);
+      put_json(scene, "type", str_json("avatar_video"));
+      put_json(scene, "input", input);
     }
     json_array_append_new(scenes, scene);
   }
-  json_object_set_new(body, "scenes", scenes);
+  put_json(body, "scenes", scenes);
   set_canvas_v3(body, spec);
   set_str(body, "title", &spec->title);
   set_caption_v3(body, spec);
@@ -425,7 +425,7 @@ static bool is_clip(const Spec *spec) {
 static json_t *lower_agent_v3(Lower *l, const Spec *spec) {
   const Agent *a = &spec->agent;
   json_t *body = json_object();
-  json_object_set_new(body, "prompt", json_string(a->prompt));
+  put_json(body, "prompt", str_json(a->prompt));
   set_str(body, "avatar_id", &a->avatar);
   set_str(body, "orientation", &a->orientation);
   set_str(body, "style_id", &a->style_id);
@@ -434,7 +434,7 @@ static json_t *lower_agent_v3(Lower *l, const Spec *spec) {
     for (int i = 0; i < a->nfiles; i++) {
       const AgentFile *f = &a->files[i];
       json_t *o = json_object();
-      json_object_set_new(o, "type", json_string("asset_id"));
+      put_json(o, "type", str_json("asset_id"));
       if (f->asset)
         set_asset(l, o, "asset_id", f->asset,
                   arena_printf(l->ctx->arena, "/files/%d/asset_id", i));
@@ -442,7 +442,7 @@ static json_t *lower_agent_v3(Lower *l, const Spec *spec) {
         set_str(o, "asset_id", &f->asset_id);
       json_array_append_new(files, o);
     }
-    json_object_set_new(body, "files", files);
+    put_json(body, "files", files);
   }
   set_callback(body, spec);
   return body;
@@ -453,11 +453,10 @@ static json_t *lower_agent_v3(Lower *l, const Spec *spec) {
 static json_t *lower_translate_v3(Lower *l, const Spec *spec) {
   const Translate *t = &spec->translate;
   json_t *body = json_object();
-  json_object_set_new(body, "video",
-                      asset_input(l, &t->video_url, NULL, "/video"));
+  put_json(body, "video", asset_input(l, &t->video_url, NULL, "/video"));
   json_t *langs = json_array();
-  json_array_append_new(langs, json_string(t->output_language.s));
-  json_object_set_new(body, "output_languages", langs);
+  json_array_append_new(langs, str_json(t->output_language.s));
+  put_json(body, "output_languages", langs);
   set_str(body, "title", &spec->title);
   set_bool(body, "translate_audio_only", &t->audio_only);
   set_num(body, "speaker_num", &t->speakers);
@@ -484,8 +483,7 @@ static Request lower_v3(Lower *l, const Spec *spec) {
     r.path = arena_printf(l->ctx->arena, "/v3/templates/%s", spec->tmpl.id.s);
     r.body = lower_template(spec);
     if (spec->caption.set || spec->caption_style.s)
-      json_object_set_new(r.body, "caption",
-                          json_boolean(spec->caption_style.s != NULL));
+      put_json(r.body, "caption", json_boolean(spec->caption_style.s != NULL));
     break;
   case KIND_TRANSLATE:
     r.path = "/v3/video-translations";
@@ -517,8 +515,8 @@ Request lower_spec(Ctx *ctx, const Spec *spec) {
     r.body = lower_agent(&l, spec);
     break;
   case KIND_TEMPLATE:
-    r.path = arena_printf(ctx->arena, "/v2/template/%s/generate",
-                          spec->tmpl.id.s);
+    r.path =
+        arena_printf(ctx->arena, "/v2/template/%s/generate", spec->tmpl.id.s);
     r.body = lower_template(spec);
     break;
   case KIND_TRANSLATE:

@@ -5,9 +5,9 @@
 // explained, only checked, or handed to the runtime (runtime/hgc_rt.h)
 // for submit, status, wait, download and run.
 //
-// A build is all or nothing: artifacts are kept until every spec and row
-// has compiled, and nothing is written when any had an error. Files are
-// written through a temp name and a rename (emit_write_file).
+// A build is all or nothing: artifacts wait in temp files until every
+// spec and row has compiled, and nothing is left when any had an error.
+// Files appear by a rename, never half written.
 #include "hgc.h"
 #include "../runtime/hgc_rt.h"
 
@@ -32,6 +32,11 @@ typedef enum {
   CMD_WAIT,
   CMD_DOWNLOAD,
   CMD_QUOTA,
+  CMD_AVATARS,
+  CMD_AVATAR,
+  CMD_VOICES,
+  CMD_TEMPLATES,
+  CMD_TEMPLATE,
   CMD_COMPLETION,
   NCMDS
 } CmdId;
@@ -64,6 +69,15 @@ static const Command COMMANDS[NCMDS] = {
     [CMD_DOWNLOAD] = {"download", "[options] ID|ARTIFACT|SPEC...",
                       "download rendered videos (waiting if needed)"},
     [CMD_QUOTA] = {"quota", "[options]", "print the remaining API quota"},
+    [CMD_AVATARS] = {"avatars", "[options]",
+                     "list the account's avatars and talking photos"},
+    [CMD_AVATAR] = {"avatar", "[options] ID",
+                    "one avatar's details, with its default voice"},
+    [CMD_VOICES] = {"voices", "[options]", "list the account's voices"},
+    [CMD_TEMPLATES] = {"templates", "[options]",
+                       "list the account's templates"},
+    [CMD_TEMPLATE] = {"template", "[options] ID",
+                      "one template's variables: name, type, max length"},
     [CMD_COMPLETION] = {"completion", "bash|zsh",
                         "print the shell's completion script"},
 };
@@ -72,12 +86,17 @@ typedef enum {
   OPT_API,
   OPT_API_KEY_FILE,
   OPT_BODY,
+  OPT_CATALOGUE,
   OPT_CHECK,
   OPT_DEFINE,
   OPT_DIAGNOSTICS,
+  OPT_FORMAT,
+  OPT_GENDER,
   OPT_HELP,
   OPT_JOBS,
   OPT_JSON,
+  OPT_LANGUAGE,
+  OPT_MAX_AGE,
   OPT_MAX_BYTES,
   OPT_MAX_CELLS,
   OPT_MAX_DEPTH,
@@ -86,13 +105,16 @@ typedef enum {
   OPT_MAX_NODES,
   OPT_MAX_OUTPUT,
   OPT_MAX_VAR_DEPTH,
+  OPT_ONLINE,
   OPT_OUT,
   OPT_PLAN,
   OPT_POLL,
   OPT_QUIET,
+  OPT_REFRESH,
   OPT_RESUBMIT,
   OPT_ROOT,
   OPT_ROWS,
+  OPT_SEARCH,
   OPT_STATE,
   OPT_TIMEOUT,
   OPT_TO,
@@ -110,11 +132,25 @@ typedef enum {
    BIT(CMD_DIFF) | BIT(CMD_PREVIEW) |                                      \
    BIT(CMD_RUN) |                                                          \
    BIT(CMD_SUBMIT) | BIT(CMD_STATUS) | BIT(CMD_WAIT) | BIT(CMD_DOWNLOAD))
-#define ALL (SPECS | BIT(CMD_QUOTA) | BIT(CMD_SCHEMA) | BIT(CMD_COMPLETION))
+// The commands that browse the account's catalogue (rt_catalogue.c).
+#define BROWSE                                                      \
+  (BIT(CMD_AVATARS) | BIT(CMD_AVATAR) | BIT(CMD_VOICES) |           \
+   BIT(CMD_TEMPLATES) | BIT(CMD_TEMPLATE))
+// The commands that check specs against it with --online.
+#define ONLINE                                                      \
+  (BUILD | BIT(CMD_CHECK) | BIT(CMD_EXPLAIN) | BIT(CMD_RUN) |       \
+   BIT(CMD_SUBMIT))
+// The commands that load the catalogue: --catalogue, --refresh, --max-age.
+#define CATALOGUE (BROWSE | ONLINE)
+#define ALL                                                      \
+  (SPECS | BIT(CMD_QUOTA) | BIT(CMD_SCHEMA) | BIT(CMD_COMPLETION) | \
+   BROWSE)
 #define RUNTIME                                                            \
   (ALL & ~(BIT(CMD_BUILD) | BIT(CMD_CHECK) | BIT(CMD_EXPLAIN) |             \
            BIT(CMD_MIGRATE) | BIT(CMD_DIFF) | BIT(CMD_SCHEMA) |             \
-           BIT(CMD_PREVIEW) | BIT(CMD_COMPLETION)))
+           BIT(CMD_PREVIEW) | BIT(CMD_COMPLETION) | BROWSE))
+// The options that reach the API: the runtime's and the catalogue's.
+#define KEYED (RUNTIME | CATALOGUE)
 #define VIDEOS (RUNTIME & ~BIT(CMD_QUOTA))
 // run, submit, wait, download: spec-format.md §7 "Runtime options".
 #define FOLLOW (VIDEOS & ~BIT(CMD_STATUS))
@@ -128,20 +164,31 @@ typedef CliOption Option;
 // one row per set of commands (-o means one thing to build, another to
 // the runtime); the row for the command at hand is the one used.
 static const Option OPTIONS[] = {
-    {"api", 0, "v2|v3", OPT_API, SPECS, "HeyGen API to lower to (wins over api:)"},
-    {"api-key-file", 0, "FILE", OPT_API_KEY_FILE, RUNTIME,
+    {"api", 0, "v2|v3", OPT_API, SPECS & ~BIT(CMD_MIGRATE),
+     "HeyGen API to lower to (wins over api:)"},
+    {"api-key-file", 0, "FILE", OPT_API_KEY_FILE, KEYED,
      "read the key from FILE, not HEYGEN_API_KEY"},
     {"body", 0, NULL, OPT_BODY, BUILD, "write only the request body"},
+    {"catalogue", 0, "FILE", OPT_CATALOGUE, CATALOGUE,
+     "catalogue cache (default .hgc/catalogue.json)"},
     {"check", 0, NULL, OPT_CHECK, BUILD,
      "compare with the files in OUT; 7 if stale"},
     {"define", 'D', "NAME=VALUE", OPT_DEFINE, SPECS,
      "set a variable (parsed as a YAML scalar)"},
     {"diagnostics", 0, "text|json", OPT_DIAGNOSTICS, SPECS,
      "diagnostic format (default text)"},
+    {"format", 0, "table|json", OPT_FORMAT, BROWSE,
+     "table or json (default: table on a terminal)"},
+    {"gender", 0, "G", OPT_GENDER, BIT(CMD_AVATARS) | BIT(CMD_VOICES),
+     "only this gender (any case)"},
     {"help", 'h', NULL, OPT_HELP, ALL, "show this help"},
     {"jobs", 0, "N", OPT_JOBS, VIDEOS, "videos in flight at once (default 4)"},
     {"json", 0, NULL, OPT_JSON, BIT(CMD_EXPLAIN),
      "one JSON object per artifact, one a line"},
+    {"language", 0, "L", OPT_LANGUAGE, BIT(CMD_VOICES),
+     "only voices of this language (any case)"},
+    {"max-age", 0, "DURATION", OPT_MAX_AGE, CATALOGUE,
+     "refetch a cache older than this (default 24h)"},
     {"max-bytes", 0, "N", OPT_MAX_BYTES, SPECS,
      "input bytes per spec (default 8388608)"},
     {"max-cells", 0, "N", OPT_MAX_CELLS, SPECS,
@@ -158,6 +205,8 @@ static const Option OPTIONS[] = {
      "artifact bytes per run (default 268435456)"},
     {"max-var-depth", 0, "N", OPT_MAX_VAR_DEPTH, SPECS,
      "variables inside variables (default 64)"},
+    {"online", 0, NULL, OPT_ONLINE, ONLINE,
+     "check ids against the account's catalogue"},
     {"out", 'o', "DIR|-", OPT_OUT, BUILD,
      "output directory (default build/); - for stdout"},
     {"out", 'o', "DIR", OPT_OUT, FOLLOW, "where videos go (default videos/)"},
@@ -168,19 +217,23 @@ static const Option OPTIONS[] = {
     {"poll", 0, "MIN:MAX", OPT_POLL, FOLLOW,
      "polling interval, growing (default 2s:30s)"},
     {"quiet", 'q', NULL, OPT_QUIET, SPECS, "print no warnings"},
+    {"refresh", 0, NULL, OPT_REFRESH, CATALOGUE,
+     "fetch the catalogue even if the cache is fresh"},
     {"resubmit", 0, NULL, OPT_RESUBMIT, FOLLOW,
      "send unknown or failed requests again"},
     {"root", 0, "DIR", OPT_ROOT, SPECS,
      "project root (default: git work tree, or cwd)"},
     {"rows", 0, "FILE", OPT_ROWS, SPECS,
      "batch: one artifact per CSV or YAML row"},
+    {"search", 0, "TEXT", OPT_SEARCH, BIT(CMD_AVATARS),
+     "only ids or names holding TEXT (any case)"},
     {"state", 0, "FILE", OPT_STATE, VIDEOS,
      "state file (default .hgc/state.json)"},
-    {"timeout", 0, "DURATION", OPT_TIMEOUT, RUNTIME,
+    {"timeout", 0, "DURATION", OPT_TIMEOUT, KEYED,
      "budget of the whole command (default 20m)"},
     {"to", 0, "v3", OPT_TO, BIT(CMD_MIGRATE), "the API to move to"},
     {"vars", 0, "FILE", OPT_VARS, SPECS, "variables from a flat YAML map"},
-    {"verbose", 0, NULL, OPT_VERBOSE, RUNTIME,
+    {"verbose", 0, NULL, OPT_VERBOSE, KEYED,
      "one line per HTTP request (never headers)"},
     {"version", 'V', NULL, OPT_VERSION, ALL, "print the version"},
     {"werror", 0, NULL, OPT_WERROR, SPECS, "treat warnings as errors"},
@@ -194,16 +247,22 @@ typedef struct {
   bool body_only;
   bool check;
   bool json;           // explain --json
+  bool online;         // --online: check ids against the catalogue
+  const char *cat_opt; // a catalogue option given, for "needs --online"
   bool git;            // diff called by git as its external diff
   const char *root;
   const char *to;      // migrate --to
   CompileOptions compile;
   RtOptions rt;        // the runtime commands' options
+  CatalogueOptions cat;  // where the catalogue comes from
+  CatalogueQuery browse; // what the browse commands show
+  const char *format;    // --format, or NULL: by stdout
   const char **specs;
   int nspecs;
 } Args;
 
 static bool is_runtime(CmdId cmd) { return (RUNTIME & BIT(cmd)) != 0; }
+static bool is_browse(CmdId cmd) { return (BROWSE & BIT(cmd)) != 0; }
 
 static void usage(FILE *out, int cmd) {
   if (cmd < 0) {
@@ -234,7 +293,7 @@ static void usage(FILE *out, int cmd) {
         "7 --check found stale output\n"
         "NO_COLOR or a non-terminal stderr turns colour off.\n",
         out);
-  if (cmd < 0 || is_runtime((CmdId)cmd))
+  if (cmd < 0 || is_runtime((CmdId)cmd) || is_browse((CmdId)cmd))
     fputs("The runtime reads HEYGEN_API_KEY, HGC_API_BASE and "
           "HGC_UPLOAD_BASE.\n",
           out);
@@ -309,6 +368,14 @@ static int apply_option(Ctx *ctx, Args *a, const Option *o, const char *arg) {
   Limits *lim = &ctx->limits;
   uintmax_t v = 0;
   int rc = -1;
+  // Options that serve only --online, outside the browse commands: the
+  // cache's, and the key's, budget's and log's outside the runtime's.
+  if (o->id == OPT_CATALOGUE || o->id == OPT_MAX_AGE ||
+      o->id == OPT_REFRESH ||
+      ((o->id == OPT_API_KEY_FILE || o->id == OPT_TIMEOUT ||
+        o->id == OPT_VERBOSE) &&
+       !is_runtime(a->cmd)))
+    a->cat_opt = o->name;
   switch ((OptId)o->id) {
   case OPT_API_KEY_FILE:
     a->rt.api_key_file = arg;
@@ -320,6 +387,29 @@ static int apply_option(Ctx *ctx, Args *a, const Option *o, const char *arg) {
     break;
   case OPT_BODY:
     a->body_only = true;
+    break;
+  case OPT_CATALOGUE:
+    a->cat.cache_path = arg;
+    break;
+  case OPT_FORMAT:
+    if (strcmp(arg, "table") && strcmp(arg, "json"))
+      return usage_error("--format takes 'table' or 'json', not '%s'", arg);
+    a->format = arg;
+    break;
+  case OPT_GENDER:
+    a->browse.gender = arg;
+    break;
+  case OPT_LANGUAGE:
+    a->browse.language = arg;
+    break;
+  case OPT_MAX_AGE:
+    a->cat.max_age = arg;
+    break;
+  case OPT_REFRESH:
+    a->cat.refresh = true;
+    break;
+  case OPT_SEARCH:
+    a->browse.search = arg;
     break;
   case OPT_TO:
     if (strcmp(arg, "v3") != 0)
@@ -379,6 +469,9 @@ static int apply_option(Ctx *ctx, Args *a, const Option *o, const char *arg) {
     if ((rc = limit_arg(o, arg, 1000, &v)) < 0)
       lim->var_depth = (int)v;
     return rc;
+  case OPT_ONLINE:
+    a->online = true;
+    break;
   case OPT_OUT:
     a->out_dir = arg;
     break;
@@ -499,6 +592,14 @@ static int parse_args(Ctx *ctx, Args *a, int argc, char **argv) {
     return usage_error("%s", "'hgc completion' takes one shell: bash or zsh");
   if (a->cmd == CMD_QUOTA && a->nspecs > 0)
     return usage_error("%s", "'hgc quota' takes no arguments");
+  if (is_browse(a->cmd)) {
+    bool takes_id = a->cmd == CMD_AVATAR || a->cmd == CMD_TEMPLATE;
+    if (a->nspecs != (takes_id ? 1 : 0))
+      return usage_error(takes_id ? "'hgc %s' takes one ID"
+                                  : "'hgc %s' takes no arguments",
+                         COMMANDS[a->cmd].name);
+    return -1;
+  }
   if (a->nspecs == 0 && a->cmd != CMD_QUOTA)
     return usage_error(a->cmd == CMD_STATUS || a->cmd == CMD_WAIT ||
                                a->cmd == CMD_DOWNLOAD
@@ -513,6 +614,8 @@ static int parse_args(Ctx *ctx, Args *a, int argc, char **argv) {
                  : a->cmd == CMD_PREVIEW ? "preview"
                                          : "build";
   a->rt.out_dir = a->out_dir;
+  if (a->cat_opt && !a->online && !is_browse(a->cmd))
+    return usage_error("--%s needs --online", a->cat_opt);
   if (a->check && a->out_dir && strcmp(a->out_dir, "-") == 0)
     return usage_error("%s", "--check compares files in a directory; it "
                              "cannot be used with -o -");
@@ -522,12 +625,14 @@ static int parse_args(Ctx *ctx, Args *a, int argc, char **argv) {
 //
 // Artifacts
 //
-
-typedef struct {
-  char *name;
-  char *text; // malloc'd canonical JSON
-  size_t len;
-} Output;
+// A build holds no artifact in memory: each is written as soon as it is
+// made, to a temp file in OUT (OUT/.NAME.json.XXXXXX, renamed to
+// OUT/NAME.json when every spec and row has compiled, deleted when any
+// failed), or with -o - to one temp file copied to stdout at the end;
+// --check compares it with its file at once. Its name and origin (for
+// the duplicate check, the renames and the --check report) go to another
+// temp file, and memory keeps only a hash table of 8-byte slots: a batch
+// of any length runs in the memory of one row plus some 16 bytes a row.
 
 // Where an artifact came from: its spec, or its batch row.
 typedef struct {
@@ -535,105 +640,271 @@ typedef struct {
   int row; // 0 outside a batch
 } Origin;
 
+typedef enum { FILE_SAME, FILE_STALE, FILE_MISSING } FileState;
+
+// What became of an artifact's text.
+typedef struct {
+  char tmp[7];     // -o DIR: the XXXXXX of its temp file; "" when none
+  FileState state; // --check: its file against it
+} Placed;
+
+// An artifact in Build.names: this, then its name, padded to 8 bytes.
+typedef struct {
+  uint32_t len;  // of the name
+  uint32_t file; // origin: index + 1 in Build.files; 0: none
+  int32_t line;
+  int32_t col;
+  int32_t row;
+  Placed placed;
+} Record;
+
+typedef struct {
+  uint32_t fp;  // high bits of the name's hash, to skip most compares
+  uint32_t rec; // its record's offset in Build.names / 8, + 1; 0: free
+} Slot;
+
+typedef enum { DIR_UNSEEN, DIR_FOUND, DIR_MADE } DirState;
+
 typedef struct {
   const Args *args;
-  Output *outs;     // build: the artifacts, written when all compiled
-  size_t out_bytes; // their size, against ctx->limits.output
-  int nouts;
-  int cap;
-  json_t *names;    // artifact name -> index in origins
-  Origin *origins;
-  int norigins;
-  int capOrigins;
+  FILE *names; // the artifacts' records, in order (a temp file)
+  uint64_t names_len;
+  int narts;
+  Slot *slots;        // name -> record, linear probing
+  size_t nslots;      // a power of two; at most 7/8 full
+  SourceFile **files; // the origins' files
+  int nfiles;
+  int capFiles;
+  size_t out_bytes; // the artifacts' size, against ctx->limits.output
+  DirState dir;     // -o DIR: there already, or created by this run
+  int renamed;      // -o DIR: artifacts moved to their names at the end
+  FILE *spool;      // build -o -: the artifacts, for stdout at the end
+  char *page;       // preview -o FILE.html or -: the one page
+  size_t page_len;
+  bool failed; // an output error was reported; nothing more is written
 } Build;
+
+static _Noreturn void out_of_memory(void) {
+  msg_error("out of memory");
+  abort();
+}
 
 static void *grow(void *p, int *cap, int n, size_t size) {
   if (n < *cap)
     return p;
   *cap = *cap ? 2 * *cap : 16;
   p = realloc(p, size * (size_t)*cap);
-  if (!p) {
-    msg_error("out of memory");
-    abort();
-  }
+  if (!p)
+    out_of_memory();
   return p;
 }
 
-// Every command refuses two artifacts of one name, so `check` fails
-// where `build` would.
+// A temp file for the run; NULL after reporting.
+static FILE *temp_file(Build *b) {
+  FILE *f = tmpfile();
+  if (!f) {
+    msg_error("cannot create a temporary file: %s", strerror(errno));
+    b->failed = true;
+  }
+  return f;
+}
+
+static void write_error(Build *b) {
+  if (!b->failed)
+    msg_error("cannot write a temporary file: %s", strerror(errno));
+  b->failed = true;
+}
+
+// Reads the record at offset `at` of b->names and its name (malloc'd).
+static char *read_name(Build *b, uint64_t at) {
+  Record r;
+  int fd = fileno(b->names);
+  char *name = NULL;
+  if (fflush(b->names) == 0 &&
+      pread(fd, &r, sizeof r, (off_t)at) == (ssize_t)sizeof r &&
+      (name = malloc(r.len + 1)) &&
+      pread(fd, name, r.len, (off_t)(at + sizeof r)) == (ssize_t)r.len) {
+    name[r.len] = '\0';
+    return name;
+  }
+  free(name);
+  return NULL;
+}
+
+// Reads the next record and its name from b->names (rewound by the
+// caller); false at the end.
+static bool next_record(Build *b, Record *r, char **name) {
+  if (fread(r, sizeof *r, 1, b->names) != 1)
+    return false;
+  size_t padded = (r->len + 7) & ~(size_t)7;
+  char *s = realloc(*name, padded + 1);
+  if (!s)
+    out_of_memory();
+  *name = s;
+  if (fread(s, 1, padded, b->names) != padded)
+    return false;
+  s[r->len] = '\0';
+  return true;
+}
+
+// The origin of the record at offset `at`.
+static Origin read_origin(Build *b, uint64_t at) {
+  Record r;
+  Origin o = {{0}, 0};
+  if (fflush(b->names) == 0 &&
+      pread(fileno(b->names), &r, sizeof r, (off_t)at) == (ssize_t)sizeof r)
+    o = (Origin){{r.file ? b->files[r.file - 1] : NULL, r.line, r.col}, r.row};
+  return o;
+}
+
+static uint32_t file_index(Build *b, SourceFile *f) {
+  if (!f)
+    return 0;
+  for (int i = b->nfiles - 1; i >= 0; i--) // the latest is the likeliest
+    if (b->files[i] == f)
+      return (uint32_t)i + 1;
+  b->files = grow(b->files, &b->capFiles, b->nfiles, sizeof *b->files);
+  b->files[b->nfiles++] = f;
+  return (uint32_t)b->nfiles;
+}
+
+// The slot of the name hashed h: its record's, or the free one where it
+// would go. Records are read only when the fingerprints agree.
+static Slot *name_slot(Build *b, const char *name, uint64_t h) {
+  size_t mask = b->nslots - 1;
+  for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+    Slot *s = &b->slots[i];
+    if (!s->rec)
+      return s;
+    if (s->fp != (uint32_t)(h >> 32))
+      continue;
+    char *other = read_name(b, (uint64_t)(s->rec - 1) * 8);
+    if (!other)
+      out_of_memory(); // the temp file cannot be read back
+    bool same = strcmp(other, name) == 0;
+    free(other);
+    if (same)
+      return s;
+  }
+}
+
+static uint64_t name_hash(const char *name) {
+  return (uint64_t)text_hash(name, strlen(name));
+}
+
+// Makes room for one more name: the table doubles when 7/8 full (the
+// fingerprints keep long probes cheap; memory is what a batch pays).
+static void grow_slots(Build *b) {
+  if (8 * ((size_t)b->narts + 1) <= 7 * b->nslots)
+    return;
+  Slot *old = b->slots;
+  size_t n = b->nslots;
+  b->nslots = n ? 2 * n : 64;
+  if (!(b->slots = calloc(b->nslots, sizeof *b->slots)))
+    out_of_memory();
+  size_t mask = b->nslots - 1;
+  for (size_t i = 0; i < n; i++) {
+    if (!old[i].rec)
+      continue;
+    char *name = read_name(b, (uint64_t)(old[i].rec - 1) * 8);
+    if (!name)
+      out_of_memory();
+    size_t j = (size_t)name_hash(name) & mask;
+    while (b->slots[j].rec)
+      j = (j + 1) & mask;
+    b->slots[j] = old[i];
+    free(name);
+  }
+  free(old);
+}
+
+// The free slot for spec->name, or NULL after reporting that an earlier
+// artifact has that name. Every command refuses two artifacts of one
+// name, so `check` fails where `build` would.
+static Slot *find_name(Ctx *ctx, Build *b, const Spec *spec, Origin here) {
+  if (!b->names && !(b->names = temp_file(b)))
+    return NULL;
+  grow_slots(b);
+  Slot *slot = name_slot(b, spec->name, name_hash(spec->name));
+  if (!slot->rec)
+    return slot;
+  Origin first = read_origin(b, (uint64_t)(slot->rec - 1) * 8);
+  error_at(ctx, here.loc,
+           here.row ? "make 'name:' differ per row, e.g. name: video-${row.id}"
+                    : "give one of the specs another 'name:'",
+           "duplicate artifact name '%s'", spec->name);
+  if (first.row)
+    note_at(ctx, first.loc, "'%s' was first produced by row %d", spec->name,
+            first.row);
+  else
+    note_at(ctx, first.loc, "'%s' was first produced here", spec->name);
+  return NULL;
+}
+
+// Records the artifact found free at slot.
+static void add_name(Build *b, Slot *slot, const char *name, Origin here,
+                     const Placed *placed) {
+  static const char pad[8];
+  Record r;
+  memset(&r, 0, sizeof r); // the padding too: no stray bytes in the file
+  r.len = (uint32_t)strlen(name);
+  r.file = file_index(b, here.loc.file);
+  r.line = here.loc.line;
+  r.col = here.loc.col;
+  r.row = here.row;
+  memcpy(r.placed.tmp, placed->tmp, sizeof r.placed.tmp);
+  r.placed.state = placed->state;
+  size_t padded = (r.len + 7) & ~(size_t)7;
+  if (b->names_len / 8 + 1 > UINT32_MAX) {
+    msg_error("too many artifacts in one run");
+    b->failed = true;
+    return;
+  }
+  if (fwrite(&r, sizeof r, 1, b->names) != 1 ||
+      fwrite(name, 1, r.len, b->names) != r.len ||
+      fwrite(pad, 1, padded - r.len, b->names) != padded - r.len)
+    write_error(b);
+  *slot = (Slot){(uint32_t)(name_hash(name) >> 32),
+                 (uint32_t)(b->names_len / 8 + 1)};
+  b->names_len += sizeof r + padded;
+  b->narts++;
+}
+
+static Origin origin(const Spec *spec, const Node *row, int row_no) {
+  return (Origin){row ? row->loc : spec->loc, row_no};
+}
+
 static bool claim_name(Ctx *ctx, Build *b, const Spec *spec, const Node *row,
                        int row_no) {
-  Origin here = {row ? row->loc : spec->loc, row_no};
-  json_t *dup = json_object_get(b->names, spec->name);
-  if (dup) {
-    Origin first = b->origins[json_integer_value(dup)];
-    error_at(ctx, here.loc,
-             row ? "make 'name:' differ per row, e.g. name: video-${row.id}"
-                 : "give one of the specs another 'name:'",
-             "duplicate artifact name '%s'", spec->name);
-    if (first.row)
-      note_at(ctx, first.loc, "'%s' was first produced by row %d",
-              spec->name, first.row);
-    else
-      note_at(ctx, first.loc, "'%s' was first produced here", spec->name);
-    return false;
-  }
-  b->origins = grow(b->origins, &b->capOrigins, b->norigins, sizeof(Origin));
-  json_object_set_new(b->names, spec->name, json_integer(b->norigins));
-  b->origins[b->norigins++] = here;
-  return true;
+  Origin here = origin(spec, row, row_no);
+  Slot *slot = find_name(ctx, b, spec, here);
+  if (slot)
+    add_name(b, slot, spec->name, here, &(Placed){0});
+  return slot != NULL;
 }
 
-static bool keep_artifact(Ctx *ctx, const Spec *spec, const Request *req,
-                          const Node *row, int row_no, void *user) {
-  Build *b = user;
-  if (!claim_name(ctx, b, spec, row, row_no))
-    return false;
-  b->outs = grow(b->outs, &b->cap, b->nouts, sizeof(Output));
-  Output *o = &b->outs[b->nouts];
-  if (b->args->cmd == CMD_PREVIEW) {
-    o->text = preview_page(spec, req, row_no, &o->len);
-  } else {
-    json_t *doc = b->args->body_only ? json_incref(req->body)
-                                     : emit_artifact(spec, req);
-    o->text = doc ? emit_json(doc, &o->len) : NULL;
-    json_decref(doc);
-  }
-  if (!o->text) {
-    error_at(ctx, row ? row->loc : spec->loc, "make the spec smaller",
-             "artifact '%s' cannot be written (too large, or not UTF-8)",
-             spec->name);
-    return false;
-  }
-  // Artifacts stay in memory until all have compiled: cap their total.
-  bool over = b->out_bytes > ctx->limits.output; // reported already
-  if (over || o->len > ctx->limits.output - b->out_bytes) {
-    if (!over)
-      error_at(ctx, row ? row->loc : spec->loc,
-               "build fewer specs or rows at once",
-               "artifacts too large: '%s' takes the output past %zu bytes "
-               "(the limit; raise it with --max-output)",
-               spec->name, ctx->limits.output);
-    b->out_bytes = ctx->limits.output + 1;
-    free(o->text);
-    return false;
-  }
-  b->out_bytes += o->len;
-  if (!(o->name = strdup(spec->name))) {
-    msg_error("out of memory");
-    abort();
-  }
-  b->nouts++;
-  return true;
-}
-
-static char *out_path(const Args *a, const Output *o) {
-  size_t n = strlen(a->out_dir) + strlen(o->name) + 8;
+// OUT/NAME.json (NAME.html for preview); malloc'd.
+static char *out_path(const Args *a, const char *name) {
+  size_t n = strlen(a->out_dir) + strlen(name) + 8;
   char *p = malloc(n);
-  if (p)
-    snprintf(p, n, "%s/%s.%s", a->out_dir, o->name,
-             a->cmd == CMD_PREVIEW ? "html" : "json");
+  if (!p)
+    out_of_memory();
+  snprintf(p, n, "%s/%s.%s", a->out_dir, name,
+           a->cmd == CMD_PREVIEW ? "html" : "json");
   return p;
+}
+
+// Its temp file, OUT/.NAME.json.XXXXXX, as emit_spool_file named it.
+static char *tmp_path(const Args *a, const char *name, const char *xs) {
+  char *path = out_path(a, name);
+  char *slash = strrchr(path, '/');
+  size_t n = strlen(path) + 10;
+  char *tmp = malloc(n);
+  if (!tmp)
+    out_of_memory();
+  snprintf(tmp, n, "%.*s.%s.%s", (int)(slash - path + 1), path, slash + 1, xs);
+  free(path);
+  return tmp;
 }
 
 // Is the file at path exactly text? (for --check)
@@ -641,77 +912,244 @@ static bool same_file(const char *path, const char *text, size_t len) {
   FILE *f = fopen(path, "rb");
   if (!f)
     return false;
+  char block[8192];
+  size_t at = 0;
+  size_t n;
   bool same = true;
-  size_t i = 0;
-  int c;
-  while (same && (c = fgetc(f)) != EOF)
-    same = i < len && (char)c == text[i++];
+  while (same && (n = fread(block, 1, sizeof block, f)) > 0) {
+    same = n <= len - at && memcmp(block, text + at, n) == 0;
+    at += n;
+  }
   fclose(f);
-  return same && i == len;
+  return same && at == len;
 }
 
-static int finish_build(const Build *b) {
-  const Args *a = b->args;
-  if (strcmp(a->out_dir, "-") == 0) {
-    for (int i = 0; i < b->nouts; i++)
-      fwrite(b->outs[i].text, 1, b->outs[i].len, stdout);
-    return fflush(stdout) == 0 ? HGC_OK : HGC_ESPEC;
-  }
-  int stale = 0;
-  if (!a->check && mkdir(a->out_dir, 0777) != 0 && errno != EEXIST) {
-    msg_error("cannot create '%s': %s", a->out_dir, strerror(errno));
-    return HGC_ESPEC;
-  }
-  for (int i = 0; i < b->nouts; i++) {
-    char *path = out_path(a, &b->outs[i]);
-    if (!path)
-      abort();
-    if (a->check) {
-      if (!same_file(path, b->outs[i].text, b->outs[i].len)) {
-        fprintf(stderr, "hgc: %s: %s\n", path,
-                access(path, F_OK) == 0 ? "stale" : "missing");
-        stale++;
-      }
+// preview -o FILE.html writes one page.
+static bool is_page_file(const char *out) {
+  size_t n = strlen(out);
+  return n > 5 && strcmp(out + n - 5, ".html") == 0;
+}
+
+// OUT, made for the first artifact that goes there; false after
+// reporting that it cannot be.
+static bool out_dir_ready(Build *b) {
+  const char *out = b->args->out_dir;
+  if (b->dir == DIR_UNSEEN) {
+    if (mkdir(out, 0777) == 0) {
+      b->dir = DIR_MADE;
+    } else if (errno == EEXIST) {
+      b->dir = DIR_FOUND;
     } else {
-      int e = emit_write_file(path, b->outs[i].text, b->outs[i].len);
-      if (e) {
-        msg_error("cannot write '%s': %s", path, strerror(e));
-        free(path);
-        return HGC_ESPEC;
-      }
+      msg_error("cannot create '%s': %s", out, strerror(errno));
+      b->failed = true;
+    }
+  }
+  return !b->failed;
+}
+
+// Sends an artifact's text (which this frees) where it waits for the end
+// of the run, or compares it with its file (--check).
+static void put_artifact(Build *b, const char *name, char *text, size_t len,
+                         Placed *placed) {
+  const Args *a = b->args;
+  bool to_stdout = strcmp(a->out_dir, "-") == 0;
+  if (b->failed) {
+    // reported; the run fails
+  } else if (a->cmd == CMD_PREVIEW && (to_stdout || is_page_file(a->out_dir))) {
+    if (!b->page) { // a second page is refused at the end
+      b->page = text;
+      b->page_len = len;
+      return;
+    }
+  } else if (to_stdout) {
+    if ((b->spool || (b->spool = temp_file(b))) &&
+        fwrite(text, 1, len, b->spool) != len)
+      write_error(b);
+  } else if (a->check) {
+    char *path = out_path(a, name);
+    placed->state = same_file(path, text, len) ? FILE_SAME
+                    : access(path, F_OK) == 0  ? FILE_STALE
+                                               : FILE_MISSING;
+    free(path);
+  } else if (out_dir_ready(b)) {
+    char *path = out_path(a, name);
+    char *tmp;
+    int e = emit_spool_file(path, text, len, &tmp);
+    if (e) {
+      msg_error("cannot write '%s': %s", path, strerror(e));
+      b->failed = true;
+    } else {
+      memcpy(placed->tmp, tmp + strlen(tmp) - 6, 7);
+      free(tmp);
     }
     free(path);
   }
-  if (stale) {
+  free(text);
+}
+
+// The text of an artifact: its request document, its body, or its page.
+static char *render(const Build *b, const Spec *spec, const Request *req,
+                    int row_no, size_t *len) {
+  if (b->args->cmd == CMD_PREVIEW)
+    return preview_page(spec, req, row_no, len);
+  json_t *doc =
+      b->args->body_only ? json_incref(req->body) : emit_artifact(spec, req);
+  char *text = doc ? emit_json(doc, len) : NULL;
+  json_decref(doc);
+  return text;
+}
+
+static bool keep_artifact(Ctx *ctx, const Spec *spec, const Request *req,
+                          const Node *row, int row_no, void *user) {
+  Build *b = user;
+  Origin here = origin(spec, row, row_no);
+  Slot *slot = find_name(ctx, b, spec, here);
+  if (!slot)
+    return false;
+  Placed placed = {0};
+  size_t len;
+  char *text = render(b, spec, req, row_no, &len);
+  bool over = b->out_bytes > ctx->limits.output; // reported already
+  if (!text) {
+    error_at(ctx, here.loc, "make the spec smaller",
+             "artifact '%s' cannot be written (too large, or not UTF-8)",
+             spec->name);
+  } else if (over || len > ctx->limits.output - b->out_bytes) {
+    // Every artifact waits on disk until the run ends: cap their total.
+    if (!over)
+      error_at(ctx, here.loc, "build fewer specs or rows at once",
+               "artifacts too large: '%s' takes the output past %zu bytes "
+               "(the limit; raise it with --max-output)",
+               spec->name, ctx->limits.output);
+    b->out_bytes = ctx->limits.output + 1;
+    free(text);
+    text = NULL;
+  } else {
+    b->out_bytes += len;
+    put_artifact(b, spec->name, text, len, &placed);
+  }
+  add_name(b, slot, spec->name, here, &placed);
+  return text != NULL;
+}
+
+// Deletes the temp files of the artifacts from number `from` on, and
+// OUT when this run made it: a failed build leaves nothing behind.
+static void discard(Build *b, int from) {
+  Record r;
+  char *name = NULL;
+  if (b->names && fflush(b->names) == 0)
+    rewind(b->names);
+  for (int i = 0; b->names && next_record(b, &r, &name); i++)
+    if (i >= from && r.placed.tmp[0]) {
+      char *tmp = tmp_path(b->args, name, r.placed.tmp);
+      unlink(tmp);
+      free(tmp);
+    }
+  free(name);
+  if (b->dir == DIR_MADE)
+    rmdir(b->args->out_dir); // fails, as it should, once a file is in it
+}
+
+static int copy_spool(FILE *spool) {
+  char block[65536];
+  size_t n;
+  rewind(spool);
+  while ((n = fread(block, 1, sizeof block, spool)) > 0)
+    if (fwrite(block, 1, n, stdout) != n)
+      break;
+  return !ferror(spool) && fflush(stdout) == 0 && !ferror(stdout) ? HGC_OK
+                                                                  : HGC_ESPEC;
+}
+
+static int finish_build(Build *b) {
+  const Args *a = b->args;
+  if (strcmp(a->out_dir, "-") == 0)
+    return b->spool ? copy_spool(b->spool) : HGC_OK;
+  if (!b->names) // no artifact
+    return HGC_OK;
+  if (fflush(b->names) != 0) {
+    write_error(b);
+    return HGC_ESPEC;
+  }
+  rewind(b->names);
+  int stale = 0;
+  int rc = HGC_OK;
+  Record r;
+  char *name = NULL;
+  for (int i = 0; rc == HGC_OK && next_record(b, &r, &name); i++) {
+    char *path = out_path(a, name);
+    if (a->check) {
+      if (r.placed.state != FILE_SAME) {
+        fprintf(stderr, "hgc: %s: %s\n", path,
+                r.placed.state == FILE_STALE ? "stale" : "missing");
+        stale++;
+      }
+    } else {
+      char *tmp = tmp_path(a, name, r.placed.tmp);
+      if (rename(tmp, path) == 0) {
+        b->renamed = i + 1;
+      } else {
+        msg_error("cannot write '%s': %s", path, strerror(errno));
+        rc = HGC_ESPEC;
+      }
+      free(tmp);
+    }
+    free(path);
+  }
+  free(name);
+  if (rc == HGC_OK && stale) {
     fprintf(stderr,
             "hgc: %d of %d artifacts out of date; run 'hgc build' and "
             "commit the result\n",
-            stale, b->nouts);
-    return HGC_EDRIFT;
+            stale, b->narts);
+    rc = HGC_EDRIFT;
   }
-  return HGC_OK;
+  return rc;
 }
 
 // preview -o FILE.html (or -o -) writes one page, so it takes one
 // artifact; -o DIR writes DIR/NAME.html for each, as build does.
-static int finish_preview(const Build *b) {
+static int finish_preview(Build *b) {
   const char *out = b->args->out_dir;
-  size_t n = strlen(out);
-  bool file = n > 5 && strcmp(out + n - 5, ".html") == 0;
-  if ((file || strcmp(out, "-") == 0) && b->nouts != 1) {
+  bool file = is_page_file(out);
+  if (!file && strcmp(out, "-") != 0)
+    return finish_build(b);
+  if (b->narts != 1) {
     msg_error("'-o %s' writes one page, but there are %d artifacts; name "
               "a directory to get NAME.html for each",
-              out, b->nouts);
+              out, b->narts);
     return HGC_EUSAGE;
   }
-  if (!file)
-    return finish_build(b);
-  int e = emit_write_file(out, b->outs[0].text, b->outs[0].len);
+  if (!file) {
+    fwrite(b->page, 1, b->page_len, stdout);
+    return fflush(stdout) == 0 ? HGC_OK : HGC_ESPEC;
+  }
+  int e = emit_write_file(out, b->page, b->page_len);
   if (e) {
     msg_error("cannot write '%s': %s", out, strerror(e));
     return HGC_ESPEC;
   }
   return HGC_OK;
+}
+
+// Ends the run's output: written when rc is HGC_OK, else discarded.
+static int finish(Build *b, int rc) {
+  if (rc == HGC_OK && b->failed)
+    rc = HGC_ESPEC;
+  if (rc == HGC_OK && b->args->cmd == CMD_BUILD)
+    rc = finish_build(b);
+  else if (rc == HGC_OK && b->args->cmd == CMD_PREVIEW)
+    rc = finish_preview(b);
+  if (rc != HGC_OK && rc != HGC_EDRIFT)
+    discard(b, b->renamed);
+  if (b->spool)
+    fclose(b->spool);
+  if (b->names)
+    fclose(b->names);
+  free(b->page);
+  free(b->slots);
+  free(b->files);
+  return rc;
 }
 
 //
@@ -741,6 +1179,23 @@ static bool check_artifact(Ctx *ctx, const Spec *spec, const Request *req,
   return claim_name(ctx, user, spec, row, row_no);
 }
 
+// --online: the account's catalogue (cached, or fetched) becomes
+// ctx->catalogue, which the driver's online_check reads; *out owns it
+// (the caller decrefs; NULL without --online). -1 to go on, else an exit
+// code after one message (no key: 3, naming --online).
+static int load_online(Ctx *ctx, Args *a, json_t **out) {
+  *out = NULL;
+  if (!a->online)
+    return -1;
+  char purpose[32];
+  snprintf(purpose, sizeof purpose, "hgc %s --online", COMMANDS[a->cmd].name);
+  int rc = rt_catalogue_load(&a->rt, &a->cat, purpose, out);
+  if (rc != HGC_OK)
+    return rc;
+  ctx->catalogue = *out;
+  return -1;
+}
+
 static int run(Ctx *ctx, Args *a) {
   if (a->cmd == CMD_COMPLETION)
     return manual_completion(stdout, a->specs[0], &TABLES)
@@ -766,25 +1221,20 @@ static int run(Ctx *ctx, Args *a) {
                                 overrides, stdout);
     return ctx->nerrors || blocked ? HGC_ESPEC : HGC_OK;
   }
-  Build b = {.args = a, .names = json_object()};
+  json_t *catalogue;
+  int rc = load_online(ctx, a, &catalogue);
+  if (rc >= 0)
+    return rc;
+  Build b = {.args = a};
   ArtifactFn fn = a->cmd == CMD_BUILD || a->cmd == CMD_PREVIEW
                        ? keep_artifact
                   : a->cmd == CMD_EXPLAIN ? explain_artifact
                                           : check_artifact;
   for (int i = 0; i < a->nspecs; i++)
     driver_compile(ctx, a->specs[i], &a->compile, overrides, fn, &b);
-  int rc = ctx->nerrors ? HGC_ESPEC : HGC_OK;
-  if (rc == HGC_OK && a->cmd == CMD_BUILD)
-    rc = finish_build(&b);
-  if (rc == HGC_OK && a->cmd == CMD_PREVIEW)
-    rc = finish_preview(&b);
-  for (int i = 0; i < b.nouts; i++) {
-    free(b.outs[i].name);
-    free(b.outs[i].text);
-  }
-  free(b.outs);
-  free(b.origins);
-  json_decref(b.names);
+  json_decref(catalogue);
+  ctx->catalogue = NULL;
+  rc = finish(&b, ctx->nerrors ? HGC_ESPEC : HGC_OK);
   if (ctx->nerrors && ctx->format == DIAG_TEXT)
     fprintf(stderr, "hgc: %d error%s\n", ctx->nerrors,
             ctx->nerrors == 1 ? "" : "s");
@@ -839,13 +1289,25 @@ static bool is_spec_path(const char *s) {
 // Compiles the specs among the arguments (all or nothing, as build does),
 // adds them and the other arguments to a job, and runs it.
 static int run_runtime(Ctx *ctx, Args *a) {
+  const char *why = rt_http_load();
+  if (why) {
+    msg_error("cannot load libcurl, which the runtime commands need: %s",
+              why);
+    return HGC_EAPI;
+  }
   if (!(ctx->root = driver_root(ctx, a->root)))
     return HGC_EUSAGE;
   a->rt.root = ctx->root;
-  Inputs in = {NULL, HGC_OK};
-  int rc = rt_job_new(RT_COMMANDS[a->cmd], &a->rt, &in.job);
-  if (rc != HGC_OK)
+  json_t *catalogue;
+  int rc = load_online(ctx, a, &catalogue);
+  if (rc >= 0)
     return rc;
+  Inputs in = {NULL, HGC_OK};
+  rc = rt_job_new(RT_COMMANDS[a->cmd], &a->rt, &in.job);
+  if (rc != HGC_OK) {
+    json_decref(catalogue);
+    return rc;
+  }
   Node *overrides = NULL;
   for (int i = 0; i < a->nspecs; i++) {
     if (!is_spec_path(a->specs[i]))
@@ -857,6 +1319,8 @@ static int run_runtime(Ctx *ctx, Args *a) {
     if (ctx->nerrors)
       keep_first(&in, HGC_ESPEC);
   }
+  json_decref(catalogue);
+  ctx->catalogue = NULL;
   if (ctx->nerrors && ctx->format == DIAG_TEXT)
     fprintf(stderr, "hgc: %d error%s\n", ctx->nerrors,
             ctx->nerrors == 1 ? "" : "s");
@@ -873,6 +1337,32 @@ static int run_runtime(Ctx *ctx, Args *a) {
   return HGC_EUSAGE;
 }
 #endif
+
+//
+// The catalogue
+//
+
+// avatars, voices, templates, avatar ID, template ID: the catalogue
+// (cached, or fetched) shown as a table on a terminal, else as JSON.
+static int run_browse(Args *a) {
+  static const CatalogueView VIEWS[NCMDS] = {
+      [CMD_AVATARS] = CAT_AVATARS,   [CMD_AVATAR] = CAT_AVATAR,
+      [CMD_VOICES] = CAT_VOICES,     [CMD_TEMPLATES] = CAT_TEMPLATES,
+      [CMD_TEMPLATE] = CAT_TEMPLATE,
+  };
+  char purpose[32];
+  snprintf(purpose, sizeof purpose, "hgc %s", COMMANDS[a->cmd].name);
+  json_t *cat;
+  int rc = rt_catalogue_load(&a->rt, &a->cat, purpose, &cat);
+  if (rc != HGC_OK)
+    return rc;
+  a->browse.view = VIEWS[a->cmd];
+  a->browse.id = a->nspecs ? a->specs[0] : NULL;
+  a->browse.json = a->format ? a->format[0] == 'j' : !isatty(STDOUT_FILENO);
+  rc = rt_catalogue_show(stdout, cat, &a->browse);
+  json_decref(cat);
+  return rc;
+}
 
 int main(int argc, char **argv) {
   Ctx ctx;
@@ -897,6 +1387,7 @@ int main(int argc, char **argv) {
   } else {
     Args a = {0};
     rt_options_init(&a.rt);
+    rt_catalogue_options_init(&a.cat);
     int cmd = 0;
     while (cmd < NCMDS && strcmp(argv[1], COMMANDS[cmd].name) != 0)
       cmd++;
@@ -908,7 +1399,9 @@ int main(int argc, char **argv) {
       a.cmd = (CmdId)cmd;
       rc = parse_args(&ctx, &a, argc - 2, argv + 2);
       if (rc < 0)
-        rc = is_runtime(a.cmd) ? run_runtime(&ctx, &a) : run(&ctx, &a);
+        rc = is_runtime(a.cmd)  ? run_runtime(&ctx, &a)
+             : is_browse(a.cmd) ? run_browse(&a)
+                                : run(&ctx, &a);
     }
   }
   ctx_free(&ctx);

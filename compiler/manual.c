@@ -133,8 +133,8 @@ static const struct {
   const char *name;
   const char *meaning;
 } ENVIRONMENT[] = {
-    {"HEYGEN_API_KEY", "the API key of the runtime commands; --api-key-file "
-                       "wins. No part of it is ever printed."},
+    {"HEYGEN_API_KEY", "the API key of the runtime and catalogue commands; "
+                       "--api-key-file wins. No part of it is ever printed."},
     {"HGC_API_BASE", "the API's base URL (default https://api.heygen.com)."},
     {"HGC_UPLOAD_BASE", "where assets are uploaded (default "
                         "https://upload.heygen.com)."},
@@ -222,7 +222,10 @@ void manual_page(FILE *out, const CliTables *t) {
         ".TP\n.I videos/NAME.mp4\nvideos downloaded by the runtime "
         "commands.\n"
         ".TP\n.I .hgc/state.json\nthe runtime's record of what was "
-        "submitted (\\fB\\-\\-state\\fR).\n",
+        "submitted (\\fB\\-\\-state\\fR).\n"
+        ".TP\n.I .hgc/catalogue.json\nthe account's avatars, voices and "
+        "templates, cached (\\fB\\-\\-catalogue\\fR, "
+        "\\fB\\-\\-max\\-age\\fR).\n",
         out);
   fputs(".SH EXAMPLES\n.nf\n", out);
   for (size_t i = 0; i < sizeof EXAMPLES / sizeof EXAMPLES[0]; i++) {
@@ -283,19 +286,53 @@ static void bash_action(char *buf, size_t size, const char *arg) {
   }
 }
 
-// One case pattern per action, naming every option it completes, in the
-// order the table first uses each action.
-static void bash_values(FILE *out, const CliTables *t, int cmd) {
+// True when every row of o's option completes its value the same way, so
+// its pattern needs no command.
+static bool same_everywhere(const CliTables *t, const CliOption *o) {
+  char a[128];
+  char b[128];
+  bash_action(a, sizeof a, o->arg);
+  for (int i = 0; i < t->nopts; i++)
+    if (t->opts[i].arg && !strcmp(t->opts[i].name, o->name)) {
+      bash_action(b, sizeof b, t->opts[i].arg);
+      if (strcmp(a, b) != 0)
+        return false;
+    }
+  return true;
+}
+
+// "-o|--out" into the pattern at *col, joined by "|".
+static void bash_pattern(FILE *out, int *col, const CliOption *o,
+                         bool *first) {
+  char name[64];
+  if (o->short_name) {
+    snprintf(name, sizeof name, "-%c", o->short_name);
+    wrap(out, col, name, *first ? "" : "|", "|\\\n    ", 4);
+    *first = false;
+  }
+  snprintf(name, sizeof name, "--%s", o->name);
+  wrap(out, col, name, *first ? "" : "|", "|\\\n    ", 4);
+  *first = false;
+}
+
+// _hgc_value: one case pattern per action, naming every option that
+// completes its value so, in the order the table first uses each action;
+// an option whose value differs by command gets a case on the command.
+static void bash_values(FILE *out, const CliTables *t) {
+  fputs("\n# _hgc_value CMD: completes the value of the option before the word;\n"
+        "# false when that is no option taking a value.\n"
+        "_hgc_value() {\n  case $prev in\n",
+        out);
+  char action[128];
+  char other[128];
   for (int i = 0; i < t->nopts; i++) {
     const CliOption *o = &t->opts[i];
-    char action[128];
-    char other[128];
-    if (!applies(o, cmd) || !o->arg)
+    if (!o->arg || !same_everywhere(t, o))
       continue;
     bash_action(action, sizeof action, o->arg);
-    bool seen = false; // an earlier option printed this action's pattern
+    bool seen = false; // an earlier row printed this action's pattern
     for (int j = 0; j < i && !seen; j++)
-      if (applies(&t->opts[j], cmd) && t->opts[j].arg) {
+      if (t->opts[j].arg && same_everywhere(t, &t->opts[j])) {
         bash_action(other, sizeof other, t->opts[j].arg);
         seen = strcmp(action, other) == 0;
       }
@@ -306,32 +343,43 @@ static void bash_values(FILE *out, const CliTables *t, int cmd) {
     fputs("    ", out);
     for (int j = i; j < t->nopts; j++) {
       const CliOption *p = &t->opts[j];
-      char name[64];
-      if (!applies(p, cmd) || !p->arg)
+      if (!p->arg || !same_everywhere(t, p) ||
+          (j > i && !strcmp(p->name, t->opts[j - 1].name)))
         continue;
       bash_action(other, sizeof other, p->arg);
-      if (strcmp(action, other) != 0)
-        continue;
-      if (p->short_name) {
-        snprintf(name, sizeof name, "-%c", p->short_name);
-        wrap(out, &col, name, first ? "" : "|", "|\\\n    ", 4);
-        first = false;
-      }
-      snprintf(name, sizeof name, "--%s", p->name);
-      wrap(out, &col, name, first ? "" : "|", "|\\\n    ", 4);
-      first = false;
+      if (strcmp(action, other) == 0)
+        bash_pattern(out, &col, p, &first);
     }
     fprintf(out, ")\n      %s ;;\n", action);
   }
+  for (int i = 0; i < t->nopts; i++) {
+    const CliOption *o = &t->opts[i];
+    if (!o->arg || same_everywhere(t, o) ||
+        (i && !strcmp(o->name, t->opts[i - 1].name)))
+      continue;
+    int col = 4;
+    bool first = true;
+    fputs("    ", out);
+    bash_pattern(out, &col, o, &first);
+    fputs(")\n      case $1 in\n", out);
+    for (int j = i; j < t->nopts && !strcmp(t->opts[j].name, o->name); j++) {
+      fputs("        ", out);
+      for (int c = 0, n = 0; c < t->ncmds; c++)
+        if (applies(&t->opts[j], c))
+          fprintf(out, "%s%s", n++ ? "|" : "", t->cmds[c].name);
+      bash_action(action, sizeof action, t->opts[j].arg);
+      fprintf(out, ") %s ;;\n", action);
+    }
+    fputs("      esac ;;\n", out);
+  }
+  fputs("    *) return 1 ;;\n  esac\n  return 0\n}\n", out);
 }
 
+// One case of _hgc: the command's options, and what its arguments are.
 static void bash_command(FILE *out, const CliTables *t, int cmd) {
   const CliCommand *c = &t->cmds[cmd];
-  fprintf(out, "\n_hgc_%s() {\n  case $prev in\n", c->name);
-  bash_values(out, t, cmd);
-  fputs("    *)\n      case $cur in\n        -*) COMPREPLY=($(compgen -W '",
-        out);
-  int col = 37;
+  fprintf(out, "    %s)\n      opts='", c->name);
+  int col = 12;
   bool first = true;
   for (int i = 0; i < t->nopts; i++) {
     const CliOption *o = &t->opts[i];
@@ -341,24 +389,22 @@ static void bash_command(FILE *out, const CliTables *t, int cmd) {
       continue;
     if (o->short_name) {
       snprintf(name, sizeof name, "-%c", o->short_name);
-      wrap(out, &col, name, first ? "" : " ", "\n          ", 10);
+      wrap(out, &col, name, first ? "" : " ", "\n        ", 8);
       first = false;
     }
     snprintf(name, sizeof name, "--%s", o->name);
-    wrap(out, &col, name, first ? "" : " ", "\n          ", 10);
+    wrap(out, &col, name, first ? "" : " ", "\n        ", 8);
     first = false;
   }
-  fputs("' -- \"$cur\")) ;;\n        *) ", out);
   Positional p = positional(c);
   if (p.words[0]) {
-    fprintf(out, "COMPREPLY=($(compgen -W '%s' -- \"$cur\")) ;;\n", p.words);
+    fprintf(out, "'\n      args=(_hgc_words '%s') ;;\n", p.words);
   } else {
-    fputs("_hgc_files", out);
+    fputs("'\n      args=(_hgc_files", out);
     for (int i = 0; i < p.nexts; i++)
       fprintf(out, " %s", p.exts[i]);
-    fputs(" ;;\n", out);
+    fputs(") ;;\n", out);
   }
-  fputs("      esac ;;\n  esac\n}\n", out);
 }
 
 static void bash(FILE *out, const CliTables *t) {
@@ -384,28 +430,35 @@ static void bash(FILE *out, const CliTables *t) {
         "    fi\n"
         "  done < <(compgen -f -- \"$cur\")\n"
         "  [ -n \"$dash\" ] && COMPREPLY+=($(compgen -W - -- \"$cur\"))\n"
-        "}\n",
+        "}\n\n"
+        "_hgc_words() { COMPREPLY=($(compgen -W \"$1\" -- \"$cur\")); }\n",
         out);
-  for (int i = 0; i < t->ncmds; i++)
-    bash_command(out, t, i);
+  bash_values(out, t);
   fputs("\n_hgc() {\n"
         "  local cur=${COMP_WORDS[COMP_CWORD]}\n"
         "  local prev=${COMP_WORDS[COMP_CWORD-1]}\n"
+        "  local opts args\n"
         "  COMPREPLY=()\n"
         "  if [ \"$COMP_CWORD\" -eq 1 ]; then\n"
-        "    COMPREPLY=($(compgen -W '",
+        "    _hgc_words '",
         out);
-  int col = 29;
+  int col = 16;
   for (int i = 0; i < t->ncmds; i++)
     wrap(out, &col, t->cmds[i].name, i ? " " : "", "\n      ", 6);
-  fputs(" help --help --version' -- \"$cur\"))\n"
+  fputs(" help --help --version'\n"
         "    return\n"
         "  fi\n"
         "  case ${COMP_WORDS[1]} in\n",
         out);
   for (int i = 0; i < t->ncmds; i++)
-    fprintf(out, "    %s) _hgc_%s ;;\n", t->cmds[i].name, t->cmds[i].name);
-  fputs("    help) COMPREPLY=($(compgen -W '--man' -- \"$cur\")) ;;\n"
+    bash_command(out, t, i);
+  fputs("    help) opts='--man' args=(:) ;;\n"
+        "    *) return ;;\n"
+        "  esac\n"
+        "  _hgc_value \"${COMP_WORDS[1]}\" && return\n"
+        "  case $cur in\n"
+        "    -*) _hgc_words \"$opts\" ;;\n"
+        "    *) \"${args[@]}\" ;;\n"
         "  esac\n"
         "}\n"
         "complete -F _hgc hgc\n",

@@ -1,16 +1,21 @@
 // SPDX-License-Identifier: MIT
-// rows.c: batch rows (CSV or YAML) -> a list of maps.
+// rows.c: batch rows (CSV or YAML) -> maps, one row at a time.
 //
-// Input: a rows file, chosen by its extension: .csv, or .yaml/.yml. Output:
-// a list with one map per data row, keyed by column name, in file order
-// (ctx->arena). CSV follows RFC 4180: a header row, then records of
-// comma-separated fields; a quoted field may hold commas, line breaks and
-// doubled quotes; records end in CRLF or LF (a lone CR too); lines with
-// nothing on them are skipped. Every cell is a quoted-style scalar, a
-// string, at its own line and column; a CRLF inside a quoted cell reads as
-// LF, so a file gives the same text on any system. YAML rows are a list
-// of maps whose values are scalars. A rows file without rows is an error:
-// a batch of nothing would quietly build nothing.
+// Input: a rows file, chosen by its extension: .csv, or .yaml/.yml.
+// Output: one map per data row, keyed by column name, in file order, a
+// row at a time. The file is read twice: once whole, to report every
+// problem it has before any row compiles (as when rows were loaded as one
+// list), then a row at a time, each row in an arena emptied for the next,
+// so a batch of any length holds one row (the file itself is mapped, and
+// read through a window: diag_map_file). CSV follows RFC 4180: a header
+// row, then records of comma-separated fields; a quoted field may hold
+// commas, line breaks and doubled quotes; records end in CRLF or LF (a
+// lone CR too); lines with nothing on them are skipped. Every cell is a
+// quoted-style scalar, a string, at its own line and column; a CRLF
+// inside a quoted cell reads as LF, so a file gives the same text on any
+// system. YAML rows are a list of maps whose values are scalars. A rows
+// file without rows is an error: a batch of nothing would quietly build
+// nothing.
 #include "hgc.h"
 
 #include <stdlib.h>
@@ -19,6 +24,7 @@
 
 typedef struct {
   Ctx *ctx;
+  Arena *keep; // outlives the rows: the cells array
   SourceFile *f;
   size_t pos;   // next byte of f->text
   size_t mark;  // an offset whose position is known...
@@ -134,7 +140,7 @@ static bool record(Csv *c, Loc *at) {
     if (c->n == c->cap) {
       Node **old = c->cells;
       c->cap = c->cap ? c->cap * 2 : 16;
-      c->cells = arena_calloc(c->ctx->arena, sizeof *old * (size_t)c->cap);
+      c->cells = arena_calloc(c->keep, sizeof *old * (size_t)c->cap);
       if (c->n)
         memcpy(c->cells, old, sizeof *old * (size_t)c->n);
     }
@@ -197,73 +203,141 @@ static Node **read_header(Csv *c, int *ncols) {
   return cols;
 }
 
-static Node *load_csv(Ctx *ctx, const char *path, const Loc *from) {
-  SourceFile *f = diag_read_file(ctx, path, from);
-  if (!f)
-    return NULL;
-  Csv c = {.ctx = ctx, .f = f};
+struct Rows {
+  Ctx *ctx;
+  SourceFile *f;
+  Arena *items;    // the current row, emptied before the next
+  bool keep_items; // YAML anchors: a later row may alias an earlier one
+  // CSV
+  Csv csv;     // at the first record after the header, then onwards
+  Node **cols; // the header's cells
+  int ncols;
+  // YAML
+  Loader *yaml;
+};
+
+// Reads every record once, reporting what is wrong; the rows are not
+// kept. Leaves r->csv at the first record after the header.
+static bool check_csv(Rows *r) {
+  Ctx *ctx = r->ctx;
+  Csv *c = &r->csv;
   Loc at;
-  if (!record(&c, &at)) {
-    if (!c.stop)
-      error_at(ctx, (Loc){f, 1, 1},
+  if (!record(c, &at)) {
+    if (!c->stop)
+      error_at(ctx, (Loc){r->f, 1, 1},
                "write a header line, then one line per video",
                "rows file is empty");
-    return NULL;
+    return false;
   }
-  int ncols;
-  Node **cols = read_header(&c, &ncols);
+  r->cols = read_header(c, &r->ncols);
   Loc header = at;
-  Node *rows = node_new_seq(ctx, at);
+  Csv start = *c;
+  Arena *keep = ctx->arena;
+  ctx->arena = r->items;
   int nrecords = 0;
-  while (record(&c, &at)) {
+  while (record(c, &at)) {
     nrecords++;
-    if (c.n != ncols) {
-      error_at(ctx, c.n > ncols ? c.cells[ncols]->loc : at,
-               c.n > ncols ? "quote fields that contain commas"
-                           : "add the missing fields (an empty one is "
-                             "written ,,)",
-               "expected %d field%s as in the header, found %d", ncols,
-               ncols == 1 ? "" : "s", c.n);
-      continue;
-    }
-    Node *row = node_new_map(ctx, at);
-    for (int i = 0; i < ncols; i++)
-      node_map_put(ctx, row, cols[i], c.cells[i]);
-    node_seq_push(ctx, rows, row);
+    if (c->n != r->ncols)
+      error_at(ctx, c->n > r->ncols ? c->cells[r->ncols]->loc : at,
+               c->n > r->ncols ? "quote fields that contain commas"
+                               : "add the missing fields (an empty one is "
+                                 "written ,,)",
+               "expected %d field%s as in the header, found %d", r->ncols,
+               r->ncols == 1 ? "" : "s", c->n);
+    arena_reset(r->items);
+    diag_release(r->f, c->pos);
   }
-  if (!c.stop && !nrecords)
+  ctx->arena = keep;
+  if (!c->stop && !nrecords)
     error_at(ctx, header, "add one line per video under the header",
              "rows file has a header but no rows");
-  return rows;
+  *c = start;
+  return true;
+}
+
+static const Node *next_csv(Rows *r) {
+  Csv *c = &r->csv;
+  Loc at;
+  if (!record(c, &at))
+    return NULL;
+  diag_release(r->f, c->pos);
+  Node *row = node_new_map(r->ctx, at);
+  for (int i = 0; i < r->ncols; i++)
+    node_map_put(r->ctx, row, r->cols[i], c->cells[i]);
+  return row;
+}
+
+// The text before a YAML row may leave memory (diag_release).
+static void release_before(Rows *r, const Node *row) {
+  if (row->loc.line >= 1 && row->loc.line <= r->f->nlines)
+    diag_release(r->f, r->f->line_starts[row->loc.line - 1]);
+}
+
+// Is the row a map of scalars? Reports why not when `report`.
+static bool row_shape(Ctx *ctx, const Node *row, int row_no, bool report) {
+  if (row->kind != NK_MAP) {
+    if (report)
+      error_at(ctx, row->loc, "write the row as 'column: value' pairs",
+               "row %d must be a map, found %s", row_no, node_kind_name(row));
+    return false;
+  }
+  bool ok = true;
+  for (int j = 0; j < row->npairs; j++) {
+    const Node *v = row->pairs[j].value;
+    if (v->kind == NK_SCALAR)
+      continue;
+    ok = false;
+    if (!report)
+      break;
+    error_at(ctx, v->loc, "give the column one value",
+             "column '%s' of row %d must be a scalar, found %s",
+             row->pairs[j].key->text, row_no, node_kind_name(v));
+  }
+  return ok;
+}
+
+// Streams the whole file: load errors are reported as they come, and
+// each row's shape is checked, and reported when `report`. The first pass
+// runs without: shapes are reported by a second one only when the load
+// found nothing, as they were after a whole load.
+static bool shapes_pass(Rows *r, bool report, int *nitems, Node **doc) {
+  Ctx *ctx = r->ctx;
+  Loader *l = load_stream(ctx, r->f);
+  Arena *keep = ctx->arena;
+  ctx->arena = r->items;
+  bool ok = true;
+  int n = 0;
+  for (Node *row; (row = load_stream_next(l));) {
+    ok &= row_shape(ctx, row, ++n, report);
+    release_before(r, row);
+    if (!load_stream_anchored(l))
+      arena_reset(r->items);
+  }
+  ctx->arena = keep;
+  *doc = load_stream_end(l, nitems);
+  return ok;
 }
 
 // A YAML rows file: a list of maps of scalars.
-static Node *load_yaml(Ctx *ctx, const char *path, const Loc *from) {
-  Node *doc = load_file(ctx, path, from);
+static bool check_yaml(Rows *r) {
+  Ctx *ctx = r->ctx;
+  int nitems;
+  Node *doc;
+  bool shapes = shapes_pass(r, false, &nitems, &doc);
   if (!doc)
-    return NULL;
+    return false;
   if (doc->kind != NK_SEQ) {
     error_at(ctx, doc->loc, "write one '- column: value' map per row",
              "expected a list of rows, found %s", node_kind_name(doc));
-    return NULL;
+    return false;
   }
-  if (!doc->nitems)
+  if (!nitems)
     error_at(ctx, doc->loc, "add a map per row", "rows file has no rows");
-  for (int i = 0; i < doc->nitems; i++) {
-    const Node *row = doc->items[i];
-    if (row->kind != NK_MAP) {
-      error_at(ctx, row->loc, "write the row as 'column: value' pairs",
-               "row %d must be a map, found %s", i + 1, node_kind_name(row));
-      continue;
-    }
-    for (int j = 0; j < row->npairs; j++)
-      if (row->pairs[j].value->kind != NK_SCALAR)
-        error_at(ctx, row->pairs[j].value->loc, "give the column one value",
-                 "column '%s' of row %d must be a scalar, found %s",
-                 row->pairs[j].key->text, i + 1,
-                 node_kind_name(row->pairs[j].value));
+  if (!shapes) {
+    arena_reset(r->items);
+    shapes_pass(r, true, &nitems, &doc);
   }
-  return doc;
+  return true;
 }
 
 static bool has_ext(const char *path, const char *ext) {
@@ -272,15 +346,51 @@ static bool has_ext(const char *path, const char *ext) {
   return n > e && strcasecmp(path + n - e, ext) == 0;
 }
 
-Node *rows_load(Ctx *ctx, const char *path, const Loc *from) {
+Rows *rows_open(Ctx *ctx, const char *path, const Loc *from) {
   int errors = ctx->nerrors;
-  Node *rows = NULL;
-  if (has_ext(path, ".csv"))
-    rows = load_csv(ctx, path, from);
-  else if (has_ext(path, ".yaml") || has_ext(path, ".yml"))
-    rows = load_yaml(ctx, path, from);
-  else
+  bool csv = has_ext(path, ".csv");
+  if (!csv && !has_ext(path, ".yaml") && !has_ext(path, ".yml")) {
     error_at(ctx, from ? *from : (Loc){0}, "use a .csv, .yaml or .yml file",
              "unknown type of rows file '%s'", path);
-  return ctx->nerrors == errors ? rows : NULL;
+    return NULL;
+  }
+  SourceFile *f = diag_map_file(ctx, path, from);
+  if (!f)
+    return NULL;
+  Rows *r = arena_calloc(ctx->arena, sizeof *r);
+  *r = (Rows){.ctx = ctx, .f = f, .items = arena_new()};
+  r->csv = (Csv){.ctx = ctx, .keep = ctx->arena, .f = f};
+  if (!(csv ? check_csv(r) : check_yaml(r)) || ctx->nerrors != errors) {
+    rows_close(r);
+    return NULL;
+  }
+  arena_reset(r->items);
+  if (!csv)
+    r->yaml = load_stream(ctx, f);
+  return r;
+}
+
+const Node *rows_next(Rows *r) {
+  Ctx *ctx = r->ctx;
+  if (!r->keep_items)
+    arena_reset(r->items);
+  Arena *keep = ctx->arena;
+  ctx->arena = r->items;
+  const Node *row = r->yaml ? load_stream_next(r->yaml) : next_csv(r);
+  if (r->yaml && row) {
+    r->keep_items = load_stream_anchored(r->yaml);
+    release_before(r, row);
+  }
+  ctx->arena = keep;
+  return row;
+}
+
+void rows_close(Rows *r) {
+  if (!r)
+    return;
+  if (r->yaml) {
+    int nitems;
+    load_stream_end(r->yaml, &nitems);
+  }
+  arena_free(r->items);
 }

@@ -3,13 +3,19 @@
 // and for `hgc schema`.
 //
 // Every map of the format (the top level, a scene, a voice, ...) is one
-// table of keys. validate.c takes its lists of allowed keys from here, so
-// an editor's JSON Schema (2020-12, from schema_document) can never allow
-// or forbid a key the compiler does not. Each key carries its JSON Schema
-// as text (parsed once per document) and a one-line description. Values
-// may also be whole `${...}` references, which only the compiler can
-// type, so typed fields accept them too ($defs/expr). The document keeps
-// to keywords draft-07 engines read alike (yaml-language-server is one):
+// table of keys, and these tables are the one place a key is declared:
+// validate.c and script.c have no list of keys of their own. They ask
+// schema_find() whether a key exists (and schema_takes() whether the
+// spec's kind takes a top-level one), and offer schema_keys() as the
+// did-you-mean candidates; a key they have no code for is accepted and
+// read by another stage, or by no one. So an editor's JSON Schema
+// (2020-12, from schema_document) can never allow or forbid a key the
+// compiler does not: adding a key here adds it to both. Each key carries
+// its JSON Schema as text (parsed once per document), a one-line
+// description and, at the top level, the kinds that take it. Values may
+// also be whole `${...}` references, which only the compiler can type,
+// so typed fields accept them too ($defs/expr). The document keeps to
+// keywords draft-07 engines read alike (yaml-language-server is one):
 // tests/schemas.sh checks it, and every spec in the tests, against it.
 #include "hgc.h"
 
@@ -19,7 +25,15 @@ typedef struct {
   const char *name;
   const char *schema; // JSON Schema of the value, as JSON text
   const char *help;   // for editors' hover text
+  unsigned kinds;     // the kinds that take it, as K() bits; 0: every kind
 } SchemaKey;
+
+// A kind as a bit of SchemaKey.kinds.
+#define K(kind) (1u << (kind))
+#define K_SCENES (K(KIND_VIDEO) | K(KIND_WEBM))
+// The kinds, in SpecKind order: the values of `kind`, and what the
+// document's per-kind rules test.
+#define KINDS "\"video\", \"agent\", \"webm\", \"template\", \"translate\""
 
 #define REF(def) "{\"$ref\": \"#/$defs/" def "\"}"
 // Numbers and booleans may also be written as text, as the validator
@@ -39,55 +53,75 @@ typedef struct {
 #define MAP "{\"type\": \"object\"}"
 
 static const SchemaKey TOP[] = {
-    {"hgc", "{\"enum\": [1, \"1\"]}", "format version; must be 1"},
-    {"kind",
-     ENUM("\"video\", \"agent\", \"webm\", \"template\", \"translate\""),
-     "what to make (default video)"},
-    {"api", ENUM("\"v2\", \"v3\""), "HeyGen API to lower to (default v2)"},
+    {"hgc", "{\"enum\": [1, \"1\"]}", "format version; must be 1", 0},
+    {"kind", ENUM(KINDS), "what to make (default video)", 0},
+    {"api", ENUM("\"v2\", \"v3\""), "HeyGen API to lower to (default v2)", 0},
     {"name",
      "{\"anyOf\": [{\"type\": [\"string\", \"number\"], \"pattern\": "
      "\"^[a-z0-9][a-z0-9._-]*$\"}, " REF("expr") "]}",
-     "artifact name: [a-z0-9][a-z0-9._-]*"},
+     "artifact name: [a-z0-9][a-z0-9._-]*", 0},
     {"include", "{\"anyOf\": [{\"type\": \"string\"}, {\"type\": \"array\", "
                 "\"items\": {\"type\": \"string\"}}, {\"type\": \"null\"}]}",
-     "files merged under this one"},
+     "files merged under this one", 0},
     {"env", "{\"type\": \"array\", \"items\": {\"type\": \"string\"}}",
-     "environment variables ${env.NAME} may read"},
-    {"vars", MAP, "variables for ${name}"},
-    {"rows", "{\"type\": \"string\"}", "CSV or YAML rows: one video per row"},
-    {"title", STR, "video title"},
-    {"language", STR, "the scripts' language, e.g. en-US"},
-    {"test", BOOL, "test mode: watermarked, free (v2)"},
-    {"folder", STR, "folder id (v2)"},
+     "environment variables ${env.NAME} may read", 0},
+    {"vars", MAP, "variables for ${name}", 0},
+    {"rows", "{\"type\": \"string\"}", "CSV or YAML rows: one video per row",
+     0},
+    {"title", STR, "video title",
+     K(KIND_VIDEO) | K(KIND_TEMPLATE) | K(KIND_TRANSLATE)},
+    {"language", STR, "the scripts' language, e.g. en-US", K_SCENES},
+    {"test", BOOL, "test mode: watermarked, free (v2)",
+     K(KIND_VIDEO) | K(KIND_TEMPLATE)},
+    {"folder", STR, "folder id (v2)", K(KIND_VIDEO)},
     {"caption", "{\"anyOf\": [" BOOL ", " REF("caption") "]}",
-     "captions; {style: default} burns them in (v3)"},
-    {"callback", REF("callback"), "webhook called when the video is ready"},
+     "captions; {style: default} burns them in (v3)",
+     K(KIND_VIDEO) | K(KIND_TEMPLATE)},
+    {"callback", REF("callback"), "webhook called when the video is ready",
+     K(KIND_VIDEO) | K(KIND_AGENT) | K(KIND_TEMPLATE) | K(KIND_TRANSLATE)},
     {"dimension",
      "{\"anyOf\": [{\"enum\": [\"720p\", \"1080p\"]}, {\"type\": \"string\", "
      "\"pattern\": \"^[0-9]+x[0-9]+$\"}, " REF("dimension") ", " REF("expr")
      "]}",
-     "size: 720p, 1080p, \"WxH\" or {aspect}"},
-    {"defaults", REF("scene"), "merged into every scene"},
+     "size: 720p, 1080p, \"WxH\" or {aspect}", K_SCENES},
+    // A scene's `include` is spliced away before validation (include.c),
+    // but `defaults` is no place for one.
+    {"defaults",
+     "{\"allOf\": [" REF("scene") ", {\"not\": {\"required\": "
+     "[\"include\"]}}]}",
+     "merged into every scene", K_SCENES},
     {"scenes", "{\"type\": \"array\", \"minItems\": 1}",
-     "the scenes, in order"},
-    {"prompt", "{\"type\": \"string\"}", "agent: the prompt as is"},
-    {"style", REF("style"), "agent: the global visual style"},
-    {"instruction", "{\"type\": \"string\"}", "agent: catch-all instruction"},
-    {"config", REF("config"), "agent: duration, avatar, orientation"},
+     "the scenes, in order", K_SCENES | K(KIND_AGENT)},
+    {"prompt", "{\"type\": \"string\"}", "agent: the prompt as is",
+     K(KIND_AGENT)},
+    {"style", REF("style"), "agent: the global visual style", K(KIND_AGENT)},
+    {"instruction", "{\"type\": \"string\"}", "agent: catch-all instruction",
+     K(KIND_AGENT)},
+    {"config", REF("config"), "agent: duration, avatar, orientation",
+     K(KIND_AGENT)},
     {"files", "{\"type\": \"array\", \"items\": " REF("file") "}",
-     "agent: attached files"},
-    {"template", STR, "template: the template id"},
-    {"variables", MAP, "template: its variables"},
-    {"video", "{\"type\": \"string\"}", "translate: the video's URL"},
-    {"video_id", STR, "translate: a HeyGen video id (v2)"},
-    {"output_language", STR, "translate: the target language"},
-    {"translate_audio_only", BOOL, "translate: audio only, no lip sync"},
+     "agent: attached files", K(KIND_AGENT)},
+    {"template", STR, "template: the template id", K(KIND_TEMPLATE)},
+    {"variables", MAP, "template: its variables", K(KIND_TEMPLATE)},
+    {"video", "{\"type\": \"string\"}", "translate: the video's URL",
+     K(KIND_TRANSLATE)},
+    {"video_id", STR, "translate: a HeyGen video id (v2)", K(KIND_TRANSLATE)},
+    {"output_language", STR, "translate: the target language",
+     K(KIND_TRANSLATE)},
+    {"translate_audio_only", BOOL, "translate: audio only, no lip sync",
+     K(KIND_TRANSLATE)},
     {"speaker_num", INT(", \"minimum\": 1, \"maximum\": 100"),
-     "translate: number of speakers"},
-    {"remove_background", BOOL, "v3: remove the avatar's background"},
-    {"style_id", STR, "agent, v3: a Video Agent style"},
-    {"mode", ENUM("\"speed\", \"precision\""), "translate, v3: quality mode"},
+     "translate: number of speakers", K(KIND_TRANSLATE)},
+    {"remove_background", BOOL, "v3: remove the avatar's background",
+     K_SCENES},
+    {"style_id", STR, "agent, v3: a Video Agent style", K(KIND_AGENT)},
+    {"mode", ENUM("\"speed\", \"precision\""), "translate, v3: quality mode",
+     K(KIND_TRANSLATE)},
 };
+
+// Below the top level every kind takes every key: the rows leave kinds 0.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
 static const SchemaKey SCENE[] = {
     {"avatar", OR_ID("character"), "avatar id, or {id, style, ...}"},
@@ -179,6 +213,7 @@ static const SchemaKey AGENT_SCENE[] = {
     {"visual", STR, "what is on screen"},
     {"vo", STR, "the voice-over"},
     {"duration", REF("duration"), "how long the scene lasts"},
+    {"include", "{\"type\": \"string\"}", "splice the scenes of a file here"},
 };
 
 static const SchemaKey CONFIG[] = {
@@ -195,6 +230,7 @@ static const SchemaKey FILE_ITEM[] = {
 static const SchemaKey PAUSE[] = {
     {"pause", REF("duration"), "a pause in a list-form script"},
 };
+#pragma GCC diagnostic pop
 
 #define TABLE(id, def, keys) [id] = {def, keys, sizeof keys / sizeof keys[0]}
 
@@ -222,12 +258,26 @@ static const struct {
 
 int schema_keys(SchemaMap map, const char *const **names) {
   // The names of each table, gathered once: validators call this often.
-  static const char *cache[SCHEMA_NMAPS][40];
+  static const char *cache[SCHEMA_NMAPS][SCHEMA_MAX_KEYS];
+  if (TABLES[map].n > SCHEMA_MAX_KEYS)
+    unreachable();
   if (!cache[map][0])
     for (int i = 0; i < TABLES[map].n; i++)
       cache[map][i] = TABLES[map].keys[i].name;
   *names = cache[map];
   return TABLES[map].n;
+}
+
+int schema_find(SchemaMap map, const char *name) {
+  for (int i = 0; i < TABLES[map].n; i++)
+    if (strcmp(TABLES[map].keys[i].name, name) == 0)
+      return i;
+  return -1;
+}
+
+bool schema_takes(SchemaMap map, int i, SpecKind kind) {
+  unsigned kinds = TABLES[map].keys[i].kinds;
+  return kinds == 0 || (kinds & K(kind));
 }
 
 static json_t *parse(const char *text) {
@@ -252,6 +302,29 @@ static json_t *object_schema(SchemaMap map) {
   return o;
 }
 
+// One rule per kind, "if kind is agent then only these top-level keys",
+// from schema_takes(). A missing kind is video, as in the validator; a
+// `${...}` kind matches no rule, so any key is left to the compiler.
+static json_t *kind_rules(void) {
+  json_t *names = parse("[" KINDS "]");
+  json_t *rules = json_array();
+  for (size_t kind = 0; kind < json_array_size(names); kind++) {
+    json_t *keys = json_object();
+    for (int i = 0; i < TABLES[SCHEMA_TOP].n; i++)
+      if (schema_takes(SCHEMA_TOP, i, (SpecKind)kind))
+        json_object_set_new(keys, TOP[i].name, json_true());
+    json_t *when = json_pack("{s:{s:{s:O}}}", "properties", "kind", "const",
+                             json_array_get(names, kind));
+    if (kind != KIND_VIDEO)
+      json_object_set_new(when, "required", parse("[\"kind\"]"));
+    json_array_append_new(
+        rules, json_pack("{s:o, s:{s:o, s:b}}", "if", when, "then",
+                         "properties", keys, "additionalProperties", 0));
+  }
+  json_decref(names);
+  return rules;
+}
+
 json_t *schema_document(void) {
   json_t *doc = object_schema(SCHEMA_TOP);
   json_object_set_new(doc, "$schema",
@@ -272,6 +345,7 @@ json_t *schema_document(void) {
   json_object_set_new(doc, "else",
                       parse("{\"properties\": {\"scenes\": {\"items\": "
                             "{\"$ref\": \"#/$defs/scene\"}}}}"));
+  json_object_set_new(doc, "allOf", kind_rules());
   json_t *defs = json_object();
   for (int m = 0; m < SCHEMA_NMAPS; m++)
     if (TABLES[m].def)

@@ -68,6 +68,17 @@ static pcre2_code *re_get(int id) {
   return code[id];
 }
 
+// The match data every scan uses, made once and kept, as the patterns
+// are: a batch compiles a script per scene per row.
+static pcre2_match_data *match_data(void) {
+  static pcre2_match_data *md;
+  if (!md && !(md = pcre2_match_data_create(8, NULL))) {
+    msg_error("out of memory");
+    abort();
+  }
+  return md;
+}
+
 //
 // Numbers: exact decimal arithmetic, so 0.1s + 0.2s is 300 ms
 //
@@ -433,19 +444,17 @@ static void feed_text(Scan *s, const Node *n, size_t from, size_t to) {
     if (c == '!' && ++s->bangs == LINT_BANGS)
       s->bang_at = (Where){n, i, i + 1, false};
     // c and the bytes after it up to a space, a control or a '!' (which
-    // the lint counts) go out in one add.
-    size_t end = i + 1;
-    while (end < to && is_plain(n->text[end]))
-      end++;
-    for (size_t k = i; k < end; k++) {
-      char b = n->text[k];
+    // the lint counts) go out in one add, counted in one pass.
+    size_t end = i;
+    do {
+      char b = n->text[end++];
       if (b == '.' || b == '!' || b == '?')
         s->term = true;
       else if (is_alnum(b))
         s->term = false;
       if (((unsigned char)b & 0xC0) != 0x80)
         s->chars++;
-    }
+    } while (end < to && is_plain(n->text[end]));
     out_add(s, n->text + i, end - i);
     i = end - 1;
   }
@@ -697,15 +706,16 @@ static bool is_text(const Node *n) {
 // item = {pause: DURATION}
 static void scan_pause_item(Scan *s, const Node *map) {
   Ctx *ctx = s->ctx;
-  static const char *const keys[] = {"pause"};
   if (map->npairs == 0)
     error_at(ctx, map->loc, "write {pause: 1s}",
              "empty map in script (expected {pause: DURATION})");
   for (int i = 0; i < map->npairs; i++) {
     const Node *key = map->pairs[i].key;
     const Node *value = map->pairs[i].value;
-    if (strcmp(key->text, "pause") != 0) {
-      const char *hint = diag_did_you_mean(ctx, key->text, keys, 1);
+    if (schema_find(SCHEMA_PAUSE, key->text) < 0) {
+      const char *const *keys;
+      int nkeys = schema_keys(SCHEMA_PAUSE, &keys);
+      const char *hint = diag_did_you_mean(ctx, key->text, keys, nkeys);
       error_at(ctx, key->loc,
                hint ? hint : "script items are text or {pause: DURATION}",
                "unknown key '%s' in script item", key->text);
@@ -747,13 +757,8 @@ static const char *whose(Ctx *ctx, int scene_no) {
 
 // script = TEXT | [ (TEXT | {pause: DURATION})... ]
 bool script_compile(Ctx *ctx, const Node *script, int scene_no, Script *out) {
-  Scan s = {.ctx = ctx};
+  Scan s = {.ctx = ctx, .md = match_data()};
   int nerrors = ctx->nerrors;
-  s.md = pcre2_match_data_create(8, NULL);
-  if (!s.md) {
-    msg_error("out of memory");
-    abort();
-  }
   buf_init(&s.out, SCRIPT_MAX_BYTES);
   if (script->kind == NK_SEQ) {
     for (int i = 0; i < script->nitems; i++) {
@@ -796,6 +801,5 @@ bool script_compile(Ctx *ctx, const Node *script, int scene_no, Script *out) {
       .pause_ms = s.pause_ms,
   };
   buf_free(&s.out);
-  pcre2_match_data_free(s.md);
   return ctx->nerrors == nerrors;
 }

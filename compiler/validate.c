@@ -28,9 +28,7 @@ typedef struct {
   Ctx *ctx;
   const char *where; // "in scene 2", for messages about keys
   SpecKind kind;     // what the spec lowers to
-  Loc *said;         // positions check_api() reported, so a value from
-  int nsaid;         // `defaults` is reported once, not once per scene
-  int capsaid;
+  LocSet said;       // what check_api() reported
 } V;
 
 static const char *const KIND_NAMES[] = {"video", "agent", "webm", "template",
@@ -41,37 +39,38 @@ static const char *const ENDPOINTS[] = {
     "POST /v1/video.webm", "POST /v2/template/{id}/generate",
     "POST /v2/video_translate"};
 
-// The hint for an unknown key: a did-you-mean, or for a YAML 1.1 merge
-// key ("<<: *base", which the core schema hgc reads does not have) what
-// to write instead.
-static const char *unknown_hint(Ctx *ctx, const char *key,
-                                const char *const *allowed, int n) {
-  if (strcmp(key, "<<") == 0)
-    return "merge keys are not supported: use 'defaults:', or repeat the "
-           "keys";
-  return diag_did_you_mean(ctx, key, allowed, n);
+// Reports key as unknown where v->where says. The hint is a did-you-mean
+// among allowed[], or for a YAML 1.1 merge key ("<<: *base", which the
+// core schema hgc reads does not have) what to write instead.
+static void unknown_key(V *v, const Node *key, const char *const *allowed,
+                        int n) {
+  error_at(v->ctx, key->loc,
+           strcmp(key->text, "<<") == 0
+               ? "merge keys are not supported: use 'defaults:', or repeat "
+                 "the keys"
+               : diag_did_you_mean(v->ctx, key->text, allowed, n),
+           "unknown key '%s' %s", key->text, v->where);
 }
 
-// Reports key, with a hint, unless it is in allowed[]. Loops over a map's
-// pairs call it as they go, so errors keep the file's order.
-static bool known_key(V *v, const Node *key, const char *const *allowed,
-                      int n) {
-  for (int j = 0; j < n; j++)
-    if (strcmp(key->text, allowed[j]) == 0)
-      return true;
-  error_at(v->ctx, key->loc, unknown_hint(v->ctx, key->text, allowed, n),
-           "unknown key '%s' %s", key->text, v->where);
+// Reports key, with a hint, unless the map of the format (schema.c: the
+// only lists of keys) has it. Loops over a map's pairs call it as they
+// go, so errors keep the file's order.
+static bool known_key(V *v, const Node *key, SchemaMap map) {
+  if (schema_find(map, key->text) >= 0)
+    return true;
+  const char *const *allowed;
+  int n = schema_keys(map, &allowed);
+  unknown_key(v, key, allowed, n);
   return false;
 }
 
-// Reports every key of map not in allowed[]; true when there was none.
+// Reports every key of node not in map; true when there was none.
 // Callers skip their "needs 'x'" errors after one: "widht" was the
 // width, and one error says so.
-static bool check_keys(V *v, const Node *map, const char *const *allowed,
-                       int n) {
+static bool check_keys(V *v, const Node *node, SchemaMap map) {
   bool known = true;
-  for (int i = 0; i < map->npairs; i++)
-    known &= known_key(v, map->pairs[i].key, allowed, n);
+  for (int i = 0; i < node->npairs; i++)
+    known &= known_key(v, node->pairs[i].key, map);
   return known;
 }
 
@@ -333,16 +332,13 @@ static void parse_character(V *v, const Node *n, CharKind kind,
   if (!expect_map(v, n, key,
                   arena_printf(v->ctx->arena, "write %s: ID or {id: ID}", key)))
     return;
-  static const char *const keys[] = {
-      "id",     "style",          "scale",          "offset", "engine",
-      "motion_prompt", "expressiveness", "image", "asset"};
   static const char *const engines[] = {"avatar_iv", "avatar_v", "avatar_iii"};
   static const char *const levels[] = {"high", "medium", "low"};
   const Node *source = NULL; // the first of id, image and asset
   for (int i = 0; i < n->npairs; i++) {
     const char *k = n->pairs[i].key->text;
     const Node *val = n->pairs[i].value;
-    if (!known_key(v, n->pairs[i].key, keys, COUNT(keys)))
+    if (!known_key(v, n->pairs[i].key, SCHEMA_CHARACTER))
       continue;
     // One speaker: a look by id, or a photo by URL or file, never two.
     if (!strcmp(k, "id") || !strcmp(k, "image") || !strcmp(k, "asset")) {
@@ -376,8 +372,7 @@ static void parse_character(V *v, const Node *n, CharKind kind,
       c->scale.set = false;
     } else if (strcmp(k, "offset") == 0 &&
                expect_map(v, val, "offset", "write offset: {x: 0, y: 0}")) {
-      static const char *const xy[] = {"x", "y"};
-      bool known = check_keys(v, val, xy, 2);
+      bool known = check_keys(v, val, SCHEMA_OFFSET);
       const Node *x = node_get(val, "x");
       const Node *y = node_get(val, "y");
       if ((!x || !y) && known)
@@ -399,12 +394,10 @@ static void parse_voice(V *v, const Node *n, Voice *vo) {
   }
   if (!expect_map(v, n, "voice", "write voice: ID or {id: ID, speed: 1.1}"))
     return;
-  static const char *const keys[] = {"id", "speed", "pitch", "volume",
-                                     "locale"};
   for (int i = 0; i < n->npairs; i++) {
     const char *k = n->pairs[i].key->text;
     const Node *val = n->pairs[i].value;
-    if (!known_key(v, n->pairs[i].key, keys, COUNT(keys)))
+    if (!known_key(v, n->pairs[i].key, SCHEMA_VOICE))
       continue;
     if (strcmp(k, "id") == 0)
       get_str(v, val, "id", &vo->id);
@@ -431,14 +424,12 @@ static void parse_background(V *v, const Node *n, Background *bg) {
   if (!expect_map(v, n, "background",
                   "write background: \"#RRGGBB\" or {image: URL}"))
     return;
-  static const char *const keys[] = {"color", "image", "video", "asset",
-                                     "fit"};
   const Node *seen = NULL;
   bool known = true;
   for (int i = 0; i < n->npairs; i++) {
     const Node *key = n->pairs[i].key;
     const Node *val = n->pairs[i].value;
-    if (!known_key(v, key, keys, COUNT(keys))) {
+    if (!known_key(v, key, SCHEMA_BACKGROUND)) {
       known = false;
       continue;
     }
@@ -481,9 +472,8 @@ static void parse_speech(V *v, const Node *key, const Node *n, int scene_no,
       sp->kind = SPEECH_SCRIPT;
   } else if (strcmp(key->text, "audio") == 0) {
     if (n->kind == NK_MAP) {
-      static const char *const keys[] = {"asset"};
       const Node *asset = node_get(n, "asset");
-      if (check_keys(v, n, keys, 1) && !asset)
+      if (check_keys(v, n, SCHEMA_AUDIO_ASSET) && !asset)
         error_at(v->ctx, n->loc, "write audio: {asset: ./voice.mp3}",
                  "'audio' needs a URL or 'asset'");
       else if (asset && (sp->audio = asset_load(v->ctx, asset, MEDIA_AUDIO)))
@@ -501,13 +491,11 @@ static void parse_speech(V *v, const Node *key, const Node *n, int scene_no,
   }
 }
 
-static const char *const SCENE_KEYS[] = {"avatar", "talking_photo", "voice",
-                                         "script", "audio",         "silence",
-                                         "background"};
-
 // The four slots of a scene (spec-format.md §9), as bits.
 enum { SLOT_CHAR = 1, SLOT_VOICE = 2, SLOT_SPEECH = 4, SLOT_BG = 8 };
 
+// The slot a scene key fills, or 0: `include`, which include.c splices
+// away in a scene, so only `defaults` can still hold one here.
 static int slot_of(const char *key) {
   if (!strcmp(key, "avatar") || !strcmp(key, "talking_photo"))
     return SLOT_CHAR;
@@ -515,7 +503,10 @@ static int slot_of(const char *key) {
     return SLOT_VOICE;
   if (!strcmp(key, "background"))
     return SLOT_BG;
-  return SLOT_SPEECH;
+  if (!strcmp(key, "script") || !strcmp(key, "audio") ||
+      !strcmp(key, "silence"))
+    return SLOT_SPEECH;
+  return 0;
 }
 
 // Parses a scene (or `defaults`) map into its slots. Two keys of one slot
@@ -530,15 +521,21 @@ static int parse_slots(V *v, const Node *n, int scene_no, Scene *s) {
     const Node *key = n->pairs[i].key;
     const Node *val = n->pairs[i].value;
     const char *k = key->text;
-    if (!known_key(v, key, SCENE_KEYS, COUNT(SCENE_KEYS))) {
+    if (!known_key(v, key, SCHEMA_SCENE)) {
       // a merge key may have been meant to fill any slot
-      const char *guess = diag_suggest(k, SCENE_KEYS, COUNT(SCENE_KEYS));
+      const char *const *keys;
+      int nkeys = schema_keys(SCHEMA_SCENE, &keys);
+      const char *guess = diag_suggest(k, keys, nkeys);
       reported |= strcmp(k, "<<") == 0 ? SLOT_CHAR | SLOT_VOICE | SLOT_SPEECH
                   : guess              ? slot_of(guess)
                                        : 0;
       continue;
     }
     int slot = slot_of(k);
+    if (!slot) {
+      unknown_key(v, key, NULL, 0); // `defaults` takes no `include`
+      continue;
+    }
     if (seen[slot]) {
       error_at(v->ctx, key->loc,
                arena_printf(v->ctx->arena, "keep either '%s' or '%s'",
@@ -633,26 +630,53 @@ static void check_scene(V *v, const Scene *s, const Node *n, int reported,
   if (s->speech.kind == SPEECH_NONE && !(reported & SLOT_SPEECH))
     error_at(v->ctx, n->loc, "add 'script', 'audio' or 'silence'",
              "scene %d has nothing to say", no);
+  // Online, the avatar's default voice may fill it (online_check).
   if (s->speech.kind == SPEECH_SCRIPT && !s->voice.id.s &&
-      !(reported & SLOT_VOICE))
-    error_at(v->ctx, s->voice.loc.file ? s->voice.loc : n->loc,
-             s->voice.loc.file ? "add 'id: ...' to the voice"
-                               : "add 'voice: ID' to the scene or to "
-                                 "'defaults'",
+      !(reported & SLOT_VOICE) && !v->ctx->catalogue) {
+    bool avatar = s->character.kind == CHAR_AVATAR;
+    const char *hint =
+        s->voice.loc.file
+            ? (avatar ? "add 'id: ...' to the voice, or build with --online "
+                        "to use the avatar's default voice"
+                      : "add 'id: ...' to the voice")
+            : (avatar ? "add 'voice: ID' to the scene or to 'defaults', or "
+                        "build with --online to use the avatar's default "
+                        "voice"
+                      : "add 'voice: ID' to the scene or to 'defaults'");
+    error_at(v->ctx, s->voice.loc.file ? s->voice.loc : n->loc, hint,
              "scene %d has a script but no voice id", no);
+  }
+}
+
+// `scenes` must be a list of at least one; `hint` says how a scene starts.
+static bool expect_scenes(V *v, const Node *n, const char *hint) {
+  if (n->kind != NK_SEQ)
+    error_at(v->ctx, n->loc, hint, "'scenes' must be a list, not %s",
+             node_kind_name(n));
+  else if (n->nitems == 0)
+    error_at(v->ctx, n->loc, "add at least one scene", "'scenes' is empty");
+  return n->kind == NK_SEQ && n->nitems > 0;
+}
+
+// Scene no must be a map, whose first key `first` the hint shows with the
+// scalar written instead ("write '- avatar: Daisy'"), else `hint`.
+static bool expect_scene_map(V *v, const Node *sn, int no, const char *first,
+                             const char *hint) {
+  if (sn->kind == NK_MAP)
+    return true;
+  error_at(v->ctx, sn->loc,
+           sn->kind == NK_SCALAR && !node_is_null(sn)
+               ? arena_printf(v->ctx->arena, "write '- %s: %s'", first,
+                              sn->text)
+               : hint,
+           "scene %d must be a map, not %s", no, node_kind_name(sn));
+  return false;
 }
 
 static void parse_scenes(V *v, const Node *n, const Node *defaults,
                          Spec *spec) {
-  if (n->kind != NK_SEQ) {
-    error_at(v->ctx, n->loc, "start each scene with '- '",
-             "'scenes' must be a list, not %s", node_kind_name(n));
+  if (!expect_scenes(v, n, "start each scene with '- '"))
     return;
-  }
-  if (n->nitems == 0) {
-    error_at(v->ctx, n->loc, "add at least one scene", "'scenes' is empty");
-    return;
-  }
   if (n->nitems > HGC_MAX_SCENES) {
     error_at(v->ctx, n->items[HGC_MAX_SCENES]->loc,
              "split the video into several specs",
@@ -675,15 +699,9 @@ static void parse_scenes(V *v, const Node *n, const Node *defaults,
     const Node *sn = n->items[i];
     Scene *s = &spec->scenes[i];
     v->where = arena_printf(v->ctx->arena, "in scene %d", i + 1);
-    if (sn->kind != NK_MAP) {
-      error_at(
-          v->ctx, sn->loc,
-          sn->kind == NK_SCALAR && !node_is_null(sn)
-              ? arena_printf(v->ctx->arena, "write '- avatar: %s'", sn->text)
-              : "write the scene's keys, such as '- avatar: ID'",
-          "scene %d must be a map, not %s", i + 1, node_kind_name(sn));
+    if (!expect_scene_map(v, sn, i + 1, "avatar",
+                          "write the scene's keys, such as '- avatar: ID'"))
       continue;
-    }
     int reported = parse_slots(v, sn, i + 1, s);
     if (defaults) {
       apply_defaults(s, &d, has_any(sn, "avatar", "talking_photo", NULL),
@@ -791,9 +809,8 @@ static void parse_dimension(V *v, const Node *n, Dimension *dim) {
   }
   if (!expect_map(v, n, "dimension", DIMENSION_HINT))
     return;
-  static const char *const keys[] = {"width", "height", "aspect", "quality"};
   v->where = "in 'dimension'";
-  bool known = check_keys(v, n, keys, COUNT(keys));
+  bool known = check_keys(v, n, SCHEMA_DIMENSION);
   const Node *aspect = node_get(n, "aspect");
   const Node *quality = node_get(n, "quality");
   const Node *width = node_get(n, "width");
@@ -928,12 +945,9 @@ static const char *source_path(Ctx *ctx, const Node *doc, const char *path) {
 static void parse_callback(V *v, const Node *n, Spec *spec) {
   if (!expect_map(v, n, "callback", "write callback: {url: \"https://...\"}"))
     return;
-  static const char *const keys[] = {"url", "id"};
   v->where = "in 'callback'";
   // A misspelt key ("ulr") is its own error: no "needs 'url'" after it.
-  bool unknown = false;
-  for (int i = 0; i < n->npairs; i++)
-    unknown |= !known_key(v, n->pairs[i].key, keys, 2);
+  bool unknown = !check_keys(v, n, SCHEMA_CALLBACK);
   const Node *url = node_get(n, "url");
   const Node *id = node_get(n, "id");
   if (url)
@@ -980,11 +994,10 @@ static void top_title(V *v, const Node *n, Spec *spec) {
   get_str(v, n, "title", &spec->title);
 }
 
-// Checked online against the voice (issue: catalogue); offline it is text.
+// language = TEXT, e.g. en-US; offline it is only text, online_check
+// compares it with each voice's language.
 static void top_language(V *v, const Node *n, Spec *spec) {
-  (void)spec;
-  Str lang = {0};
-  get_str(v, n, "language", &lang);
+  get_str(v, n, "language", &spec->language);
 }
 
 static void top_test(V *v, const Node *n, Spec *spec) {
@@ -1001,11 +1014,10 @@ static void top_caption(V *v, const Node *n, Spec *spec) {
     get_bool(v, n, "caption", &spec->caption);
     return;
   }
-  static const char *const keys[] = {"style"};
   static const char *const styles[] = {"default"};
   v->where = "in 'caption'";
   const Node *style = node_get(n, "style");
-  if (check_keys(v, n, keys, 1) && !style)
+  if (check_keys(v, n, SCHEMA_CAPTION) && !style)
     error_at(v->ctx, n->loc, "write caption: true, or {style: default}",
              "'caption' needs 'style'");
   else if (style)
@@ -1206,13 +1218,11 @@ static bool get_duration(V *v, const Node *n, long *ms) {
 static void parse_style(V *v, const Node *n, AgentBrief *b) {
   if (!expect_map(v, n, "style", "write style: {visual: \"...\"}"))
     return;
-  static const char *const keys[] = {"visual", "colors", "font", "vibe",
-                                     "avatar_placement"};
   v->where = "in 'style'";
   for (int i = 0; i < n->npairs; i++) {
     const Node *key = n->pairs[i].key;
     const Node *val = n->pairs[i].value;
-    if (!known_key(v, key, keys, COUNT(keys)))
+    if (!known_key(v, key, SCHEMA_STYLE))
       continue;
     const char *k = key->text;
     if (!strcmp(k, "visual"))
@@ -1223,7 +1233,8 @@ static void parse_style(V *v, const Node *n, AgentBrief *b) {
       get_line(v, val, k, &b->vibe);
     else if (!strcmp(k, "avatar_placement"))
       get_line(v, val, k, &b->avatar_placement);
-    else if (expect_map(v, val, "colors",
+    else if (!strcmp(k, "colors") &&
+             expect_map(v, val, "colors",
                         "write colors: {Navy: \"#0F172A\"}")) {
       b->color_names = arena_calloc(v->ctx->arena,
                                     sizeof(Str) * (size_t)(val->npairs + 1));
@@ -1244,8 +1255,6 @@ static void parse_style(V *v, const Node *n, AgentBrief *b) {
 // scene = {title, type?: A-roll|B-roll|Motion Graphics|Stock, visual?,
 //          vo?, duration?: DURATION}
 static void parse_agent_scene(V *v, const Node *n, int no, AgentScene *s) {
-  static const char *const keys[] = {"title", "type", "visual", "vo",
-                                     "duration"};
   static const char *const types[] = {"A-roll", "B-roll", "Motion Graphics",
                                       "Stock"};
   s->loc = n->loc;
@@ -1253,7 +1262,7 @@ static void parse_agent_scene(V *v, const Node *n, int no, AgentScene *s) {
   for (int i = 0; i < n->npairs; i++) {
     const Node *key = n->pairs[i].key;
     const Node *val = n->pairs[i].value;
-    if (!known_key(v, key, keys, COUNT(keys))) {
+    if (!known_key(v, key, SCHEMA_AGENT_SCENE)) {
       known = false;
       continue;
     }
@@ -1266,7 +1275,7 @@ static void parse_agent_scene(V *v, const Node *n, int no, AgentScene *s) {
       get_line(v, val, k, &s->visual);
     else if (!strcmp(k, "vo"))
       get_line(v, val, k, &s->vo);
-    else
+    else if (!strcmp(k, "duration"))
       get_duration(v, val, &s->duration_ms);
   }
   if (known && !node_get(n, "title"))
@@ -1276,30 +1285,17 @@ static void parse_agent_scene(V *v, const Node *n, int no, AgentScene *s) {
 
 // scenes = [scene, ...] (at least one)
 static void parse_brief_scenes(V *v, const Node *n, AgentBrief *b) {
-  if (n->kind != NK_SEQ) {
-    error_at(v->ctx, n->loc, "start each scene with '- title: ...'",
-             "'scenes' must be a list, not %s", node_kind_name(n));
+  if (!expect_scenes(v, n, "start each scene with '- title: ...'"))
     return;
-  }
-  if (n->nitems == 0) {
-    error_at(v->ctx, n->loc, "add at least one scene", "'scenes' is empty");
-    return;
-  }
   b->scenes =
       arena_calloc(v->ctx->arena, sizeof(AgentScene) * (size_t)n->nitems);
   b->nscenes = n->nitems;
   for (int i = 0; i < n->nitems; i++) {
     const Node *sn = n->items[i];
     v->where = arena_printf(v->ctx->arena, "in scene %d", i + 1);
-    if (sn->kind == NK_MAP)
+    if (expect_scene_map(v, sn, i + 1, "title",
+                         "write '- title: ...' and the scene's keys"))
       parse_agent_scene(v, sn, i + 1, &b->scenes[i]);
-    else
-      error_at(v->ctx, sn->loc,
-               sn->kind == NK_SCALAR && !node_is_null(sn)
-                   ? arena_printf(v->ctx->arena, "write '- title: %s'",
-                                  sn->text)
-                   : "write '- title: ...' and the scene's keys",
-               "scene %d must be a map, not %s", i + 1, node_kind_name(sn));
   }
 }
 
@@ -1357,19 +1353,19 @@ static void top_config(V *v, const Node *n, Spec *spec) {
   Agent *a = &spec->agent;
   if (!expect_map(v, n, "config", "write config: {duration: 60s}"))
     return;
-  static const char *const keys[] = {"duration", "avatar", "orientation"};
   static const char *const orients[] = {"portrait", "landscape"};
   v->where = "in 'config'";
   for (int i = 0; i < n->npairs; i++) {
     const Node *key = n->pairs[i].key;
     const Node *val = n->pairs[i].value;
-    if (!known_key(v, key, keys, COUNT(keys)))
+    if (!known_key(v, key, SCHEMA_CONFIG))
       continue;
     if (!strcmp(key->text, "avatar"))
       get_str(v, val, "avatar", &a->avatar);
     else if (!strcmp(key->text, "orientation"))
       get_enum(v, val, "orientation", orients, 2, &a->orientation);
-    else if (get_duration(v, val, &a->duration_ms)) {
+    else if (!strcmp(key->text, "duration") &&
+             get_duration(v, val, &a->duration_ms)) {
       a->duration_loc = val->loc;
       if (a->duration_ms < AGENT_MIN_MS || a->duration_ms > AGENT_MAX_MS) {
         error_at(v->ctx, val->loc, "use a duration from 5s to 300s",
@@ -1399,7 +1395,6 @@ static void top_files(V *v, const Node *n, Spec *spec) {
   }
   a->files = arena_calloc(v->ctx->arena,
                           sizeof(AgentFile) * (size_t)(n->nitems + 1));
-  static const char *const keys[] = {"asset_id", "asset"};
   v->where = "in 'files'";
   for (int i = 0; i < n->nitems; i++) {
     const Node *f = n->items[i];
@@ -1409,7 +1404,7 @@ static void top_files(V *v, const Node *n, Spec *spec) {
                "file %d must be a map, not %s", i + 1, node_kind_name(f));
       continue;
     }
-    if (!check_keys(v, f, keys, 2))
+    if (!check_keys(v, f, SCHEMA_FILE))
       continue;
     const Pair *id = node_get_pair(f, "asset_id");
     const Pair *path = node_get_pair(f, "asset");
@@ -1522,6 +1517,7 @@ static void top_variables(V *v, const Node *n, Spec *spec) {
   Template *t = &spec->tmpl;
   if (!expect_map(v, n, "variables", "write variables: {name: value}"))
     return;
+  t->loc = n->loc;
   t->names =
       arena_calloc(v->ctx->arena, sizeof(Str) * (size_t)(n->npairs + 1));
   t->values =
@@ -1614,21 +1610,8 @@ static void parse_translate(V *v, const Node *doc, Spec *spec) {
 // the value that asks for it, never dropped, clamped or rounded.
 //
 
-// True when loc was reported before; remembers it otherwise.
 static bool said_before(V *v, Loc loc) {
-  for (int i = 0; i < v->nsaid; i++)
-    if (v->said[i].file == loc.file && v->said[i].line == loc.line &&
-        v->said[i].col == loc.col)
-      return true;
-  if (v->nsaid == v->capsaid) {
-    v->capsaid = v->capsaid ? 2 * v->capsaid : 16;
-    Loc *grown = arena_calloc(v->ctx->arena, sizeof(Loc) * (size_t)v->capsaid);
-    if (v->nsaid)
-      memcpy(grown, v->said, sizeof(Loc) * (size_t)v->nsaid);
-    v->said = grown;
-  }
-  v->said[v->nsaid++] = loc;
-  return false;
+  return diag_seen(v->ctx, &v->said, loc);
 }
 
 // Reports a v2-only feature used under v3.
@@ -1862,65 +1845,56 @@ static void check_api(V *v, Spec *spec) {
   }
 }
 
-// Which kinds take a top-level key, as bits by SpecKind.
-#define K(kind) (1u << (kind))
-#define K_ALL 0x1Fu
-#define K_SCENES (K(KIND_VIDEO) | K(KIND_WEBM))
-
-// The top-level keys, in the order the format documents them. A NULL
-// handler means another stage, or the kind's own parser (after all the
-// keys), reads the key.
+// The top-level keys validate.c parses as they come, by name. Which keys
+// exist, and which kinds take them, is schema.c's: a key with no handler
+// here is read by another stage (include.c, vars.c, rows.c) or by the
+// kind's own parser, after all the keys.
 static const struct {
   const char *key;
-  unsigned kinds;
   void (*parse)(V *v, const Node *n, Spec *spec);
-} TOP[] = {
-    {"hgc", K_ALL, NULL},
-    {"kind", K_ALL, NULL},
-    {"api", K_ALL, NULL},
-    {"name", K_ALL, NULL},
-    {"include", K_ALL, NULL},
-    {"env", K_ALL, NULL},
-    {"vars", K_ALL, NULL},
-    {"rows", K_ALL, NULL},
-    {"title", K(KIND_VIDEO) | K(KIND_TEMPLATE) | K(KIND_TRANSLATE), top_title},
-    {"language", K_SCENES, top_language},
-    {"test", K(KIND_VIDEO) | K(KIND_TEMPLATE), top_test},
-    {"folder", K(KIND_VIDEO), top_folder},
-    {"caption", K(KIND_VIDEO) | K(KIND_TEMPLATE), top_caption},
-    {"callback", K_ALL & ~K(KIND_WEBM), parse_callback},
-    {"dimension", K_SCENES, top_dimension},
-    {"defaults", K_SCENES, NULL},
-    {"scenes", K_SCENES | K(KIND_AGENT), NULL},
-    {"prompt", K(KIND_AGENT), NULL},
-    {"style", K(KIND_AGENT), NULL},
-    {"instruction", K(KIND_AGENT), NULL},
-    {"config", K(KIND_AGENT), top_config},
-    {"files", K(KIND_AGENT), top_files},
-    {"template", K(KIND_TEMPLATE), top_template},
-    {"variables", K(KIND_TEMPLATE), top_variables},
-    {"video", K(KIND_TRANSLATE), top_video},
-    {"video_id", K(KIND_TRANSLATE), top_video_id},
-    {"output_language", K(KIND_TRANSLATE), top_output_language},
-    {"translate_audio_only", K(KIND_TRANSLATE), top_audio_only},
-    {"speaker_num", K(KIND_TRANSLATE), top_speaker_num},
-    {"remove_background", K_SCENES, top_remove_background},
-    {"style_id", K(KIND_AGENT), top_style_id},
-    {"mode", K(KIND_TRANSLATE), top_mode},
+} TOP_HANDLERS[] = {
+    {"title", top_title},
+    {"language", top_language},
+    {"test", top_test},
+    {"folder", top_folder},
+    {"caption", top_caption},
+    {"callback", parse_callback},
+    {"dimension", top_dimension},
+    {"config", top_config},
+    {"files", top_files},
+    {"template", top_template},
+    {"variables", top_variables},
+    {"video", top_video},
+    {"video_id", top_video_id},
+    {"output_language", top_output_language},
+    {"translate_audio_only", top_audio_only},
+    {"speaker_num", top_speaker_num},
+    {"remove_background", top_remove_background},
+    {"style_id", top_style_id},
+    {"mode", top_mode},
 };
+
+static void parse_top_key(V *v, const Pair *p, Spec *spec) {
+  for (int i = 0; i < COUNT(TOP_HANDLERS); i++)
+    if (strcmp(p->key->text, TOP_HANDLERS[i].key) == 0) {
+      TOP_HANDLERS[i].parse(v, p->value, spec);
+      return;
+    }
+}
 
 // Reports a top-level key the kind does not take: unknown everywhere (with
 // a did-you-mean among this kind's keys), or known but not for this kind.
-static void top_key_error(V *v, const Node *key, int k) {
-  const char *keys[COUNT(TOP)];
-  int n = 0;
-  for (int i = 0; i < COUNT(TOP); i++)
-    if (TOP[i].kinds & K(v->kind))
-      keys[n++] = TOP[i].key;
-  if (k == COUNT(TOP))
-    error_at(v->ctx, key->loc, unknown_hint(v->ctx, key->text, keys, n),
-             "unknown key '%s' at the top level", key->text);
-  else if (v->kind == KIND_WEBM || v->kind == KIND_VIDEO)
+static void top_key_error(V *v, const Node *key, bool known) {
+  if (!known) {
+    const char *const *all;
+    int n = schema_keys(SCHEMA_TOP, &all);
+    const char *keys[SCHEMA_MAX_KEYS];
+    int nkeys = 0;
+    for (int i = 0; i < n; i++)
+      if (schema_takes(SCHEMA_TOP, i, v->kind))
+        keys[nkeys++] = all[i];
+    unknown_key(v, key, keys, nkeys);
+  } else if (v->kind == KIND_WEBM || v->kind == KIND_VIDEO)
     error_at(v->ctx, key->loc, "remove it, or change 'kind'",
              "%s has no '%s' (kind %s)", ENDPOINTS[v->kind], key->text,
              KIND_NAMES[v->kind]);
@@ -1936,7 +1910,7 @@ static void top_key_error(V *v, const Node *key, int k) {
 
 Spec *validate_spec(Ctx *ctx, const Node *doc, const char *path) {
   int errors = ctx->nerrors;
-  V v = {ctx, "at the top level", KIND_VIDEO, NULL, 0, 0};
+  V v = {ctx, "at the top level", KIND_VIDEO, {0}};
   if (doc->kind != NK_MAP) {
     error_at(ctx, doc->loc, "a spec starts with 'hgc: 1'",
              "the top level of a spec must be a map, not %s",
@@ -1958,14 +1932,12 @@ Spec *validate_spec(Ctx *ctx, const Node *doc, const char *path) {
   // In document order, so errors come out in the order of the file.
   for (int i = 0; i < doc->npairs; i++) {
     const Node *key = doc->pairs[i].key;
-    int k = 0;
-    while (k < COUNT(TOP) && strcmp(key->text, TOP[k].key) != 0)
-      k++;
+    int k = schema_find(SCHEMA_TOP, key->text);
     v.where = "at the top level";
-    if (k == COUNT(TOP) || !(TOP[k].kinds & K(v.kind)))
-      top_key_error(&v, key, k);
-    else if (TOP[k].parse)
-      TOP[k].parse(&v, doc->pairs[i].value, spec);
+    if (k < 0 || !schema_takes(SCHEMA_TOP, k, v.kind))
+      top_key_error(&v, key, k >= 0);
+    else
+      parse_top_key(&v, &doc->pairs[i], spec);
   }
   const Node *n = node_get(doc, "scenes");
   switch (spec->kind) {

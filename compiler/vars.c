@@ -322,13 +322,6 @@ static bool has_text(const Node *n, const char *s, size_t len) {
   return n->kind == NK_SCALAR && n->len == len && memcmp(n->text, s, len) == 0;
 }
 
-static size_t text_hash(const char *s, size_t n) {
-  uint64_t h = 14695981039346656037u; // FNV-1a
-  for (size_t i = 0; i < n; i++)
-    h = (h ^ (unsigned char)s[i]) * 1099511628211u;
-  return (size_t)h;
-}
-
 // The slot of name in x: its entry, or the empty slot where it would go.
 static int *index_slot(const KeyIndex *x, const char *name, size_t len) {
   size_t i = text_hash(name, len) & (x->cap - 1);
@@ -474,11 +467,13 @@ static size_t tree_bytes(const Node *n, size_t cap) {
   return size;
 }
 
-// A copy of n, which needs no expansion, counted against the budget.
+static Node *unchanged(const Node *n);
+
+// n, which needs no expansion, counted against the budget as a copy.
 static Node *copy(Expander *ex, const Node *n) {
   if (!charge(ex, n->loc, tree_bytes(n, ex->budget)))
     return NULL;
-  return node_copy(ex->ctx, n);
+  return unchanged(n);
 }
 
 // Where a reference stands in the source. Past the error limit no
@@ -497,10 +492,22 @@ static Loc at_loc(At *at) {
   return at->loc;
 }
 
+// "a.b", joined by hand: every row names the members of the map
+// variables it expands, and vsnprintf cost more than the expansion.
+static const char *dotted(Ctx *ctx, const char *a, const char *b) {
+  size_t na = strlen(a);
+  size_t nb = strlen(b);
+  char *s = arena_calloc(ctx->arena, na + nb + 2);
+  memcpy(s, a, na);
+  s[na] = '.';
+  memcpy(s + na + 1, b, nb);
+  return s;
+}
+
 static const char *path_to(Ctx *ctx, const Ref *r, int k) {
   const char *s = r->segs[0];
   for (int i = 1; i <= k; i++)
-    s = arena_printf(ctx->arena, "%s.%s", s, r->segs[i]);
+    s = dotted(ctx, s, r->segs[i]);
   return s;
 }
 
@@ -821,11 +828,20 @@ static bool interpolate(Expander *ex, const Node *n, const Ref *r, Buf *b) {
   return false;
 }
 
+// n itself, as the expansion of a part of the document that holds no
+// reference. Loaded and merged nodes are never modified (include.c), and
+// nothing after expansion modifies the tree (validate_spec takes it
+// const), so every row of a batch can share the parts the row does not
+// change instead of copying them.
+static Node *unchanged(const Node *n) {
+  return (Node *)n;
+}
+
 // Expands the references in one scalar.
 static Node *expand_scalar(Expander *ex, const Node *n) {
   Ctx *ctx = ex->ctx;
   if (!memchr(n->text, '$', n->len))
-    return node_copy(ctx, n);
+    return unchanged(n);
   if (n->len > 2 && memcmp(n->text, "${", 2) == 0 && ref_end(n, 0) == n->len)
     return expand_whole(ex, n);
   Buf b;
@@ -865,7 +881,17 @@ static Node *expand_scalar(Expander *ex, const Node *n) {
   return out;
 }
 
-// A new tree for n. `name` is its path when n is (part of) a variable,
+// Puts v, the expansion of part i of n (a map or list), into out.
+static void add_part(Ctx *ctx, Node *out, const Node *n, int i, Node *v) {
+  if (n->kind == NK_MAP)
+    node_map_put(ctx, out, unchanged(n->pairs[i].key), v);
+  else
+    node_seq_push(ctx, out, v);
+}
+
+static Node *expand_parts(Expander *ex, const Node *n);
+
+// The tree for n. `name` is its path when n is (part of) a variable,
 // whose parts are then expanded once each, through the memo table.
 static Node *expand(Expander *ex, const Node *n, const char *name) {
   Ctx *ctx = ex->ctx;
@@ -878,17 +904,16 @@ static Node *expand(Expander *ex, const Node *n, const char *name) {
     return NULL;
   if (n->kind == NK_SCALAR)
     return expand_scalar(ex, n);
+  if (!name)
+    return expand_parts(ex, n);
   Node *out =
       n->kind == NK_MAP ? node_new_map(ctx, n->loc) : node_new_seq(ctx, n->loc);
   out->end = n->end;
   bool ok = true;
   for (int i = 0; i < n->npairs; i++) {
     const Pair *p = &n->pairs[i];
-    Node *v =
-        name ? expand_var(ex, p->value,
-                          arena_printf(ctx->arena, "%s.%s", name, p->key->text),
-                          &(At){.loc = p->value->loc})
-             : expand(ex, p->value, NULL);
+    Node *v = expand_var(ex, p->value, dotted(ctx, name, p->key->text),
+                         &(At){.loc = p->value->loc});
     ok &= v != NULL;
     if (v)
       node_map_put(ctx, out, node_copy(ctx, p->key), v);
@@ -896,14 +921,42 @@ static Node *expand(Expander *ex, const Node *n, const char *name) {
   for (int i = 0; i < n->nitems; i++) {
     const Node *item = n->items[i];
     Node *v =
-        name ? expand_var(ex, item, arena_printf(ctx->arena, "%s[%d]", name, i),
-                          &(At){.loc = item->loc})
-             : expand(ex, item, NULL);
+        expand_var(ex, item, arena_printf(ctx->arena, "%s[%d]", name, i),
+                   &(At){.loc = item->loc});
     ok &= v != NULL;
     if (v)
       node_seq_push(ctx, out, v);
   }
   return ok ? out : NULL;
+}
+
+// A map or list outside `vars`: n itself when no part of it changes, else
+// a new node holding the parts (changed or not) in order.
+static Node *expand_parts(Expander *ex, const Node *n) {
+  Ctx *ctx = ex->ctx;
+  Node *out = NULL; // made at the first part that changes
+  bool ok = true;
+  int nparts = n->kind == NK_MAP ? n->npairs : n->nitems;
+  for (int i = 0; i < nparts; i++) {
+    const Node *part = n->kind == NK_MAP ? n->pairs[i].value : n->items[i];
+    Node *v = expand(ex, part, NULL);
+    ok &= v != NULL;
+    if (!ok || (!out && v == part))
+      continue;
+    if (!out) {
+      out = n->kind == NK_MAP ? node_new_map(ctx, n->loc)
+                              : node_new_seq(ctx, n->loc);
+      out->end = n->end;
+      for (int k = 0; k < i; k++)
+        add_part(ctx, out, n, k, unchanged(n->kind == NK_MAP
+                                               ? n->pairs[k].value
+                                               : n->items[k]));
+    }
+    add_part(ctx, out, n, i, v);
+  }
+  if (!ok)
+    return NULL;
+  return out ? out : unchanged(n);
 }
 
 // The document's `vars` map, each variable expanded (once, shared with

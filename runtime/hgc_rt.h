@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 // hgc_rt.h: the runtime, `hgc submit | status | wait | download | run |
-// quota`. The first section is the public API that main.c drives; the
+// quota`, and the catalogue the browse commands and `check --online` use.
+// The first two sections are the public API that main.c drives; the
 // others are shared by the runtime files only, a section per file:
 //
+//   rt_catalogue.c the account's catalogue and its cache (and durations)
 //   rt_run.c    options, inputs, the event loop, progress, result lines
 //   rt_submit.c asset uploads and the generate POST, paid at most once
 //   rt_poll.c   the endpoint table, status polling, downloads
@@ -70,6 +72,76 @@ int rt_job_run(RtJob *j);
 void rt_job_free(RtJob *j);
 
 //
+// rt_catalogue.c: the account's avatars, voices and templates, cached.
+// Built even without libcurl: such an hgc reads a fresh cache, and says
+// it has no runtime when it would have to fetch.
+//
+// The catalogue, in memory and in the cache file (canonical JSON):
+//   {"format": 1, "fetched_at": UNIX-SECONDS,
+//    "avatars": [{"avatar_id", "avatar_name", "gender",
+//                 "preview_image_url", "default_voice_id"}],
+//    "talking_photos": [{"talking_photo_id", "talking_photo_name"}],
+//    "voices": [{"voice_id", "name", "language", "gender",
+//                "support_pause", "emotion_support", "preview_audio"}],
+//    "templates": [{"template_id", "name",
+//                   "variables": [{"name", "type", "max_length"?}]}]}
+// Each list sorted by name (then id); a field the API left out or null
+// is absent.
+//
+typedef struct {
+  const char *cache_path; // --catalogue (default ".hgc/catalogue.json")
+  bool refresh;           // --refresh: fetch even when the cache is fresh
+  const char *max_age;    // --max-age: a cache older is fetched ("24h")
+} CatalogueOptions;
+
+static inline void rt_catalogue_options_init(CatalogueOptions *c) {
+  *c = (CatalogueOptions){.cache_path = ".hgc/catalogue.json",
+                          .max_age = "24h"};
+}
+
+// Loads the catalogue: from the cache when it is younger than max_age
+// (and refresh is false), else fetched with the key (HEYGEN_API_KEY or
+// o->api_key_file, base HGC_API_BASE, within o->timeout) and saved to the
+// cache. An unusable cache is fetched again after a warning. `purpose`
+// names what needs it, for the no-key message ("hgc check --online").
+// Returns HGC_OK and *out (caller decrefs), or an exit code after one
+// message (HGC_EAUTH when there is no key).
+int rt_catalogue_load(const RtOptions *o, const CatalogueOptions *c,
+                      const char *purpose, json_t **out);
+
+// What the browse commands show, and how.
+typedef enum {
+  CAT_AVATARS,   // hgc avatars [--search TEXT] [--gender G]
+  CAT_VOICES,    // hgc voices [--language L] [--gender G]
+  CAT_TEMPLATES, // hgc templates
+  CAT_AVATAR,    // hgc avatar ID
+  CAT_TEMPLATE,  // hgc template ID
+} CatalogueView;
+
+typedef struct {
+  CatalogueView view;
+  const char *id;       // CAT_AVATAR, CAT_TEMPLATE: avatar or template id
+  const char *search;   // --search: in id or name, any case; NULL: all
+  const char *gender;   // --gender, any case; NULL: all
+  const char *language; // --language, any case; NULL: all
+  bool json;            // canonical JSON rather than a table
+} CatalogueQuery;
+
+// Prints what q asks for from cat on out. Returns HGC_OK, or HGC_ESPEC
+// after a message (with a did-you-mean) when q->id is not in cat.
+int rt_catalogue_show(FILE *out, const json_t *cat, const CatalogueQuery *q);
+
+// A duration: a number with ms, s, m or h ("1.5s", "20m"; plain numbers
+// are seconds), positive and at most a week. Here rather than in rt_run.c
+// because --max-age is read without libcurl too.
+bool rt_parse_duration(const char *s, size_t len, long long *ms);
+// A duration option's value: HGC_OK and *ms, or HGC_EUSAGE after a
+// message naming opt.
+int rt_duration_option(const char *opt, const char *value, long long *ms);
+// "hgc: OPT takes WANT, not 'VALUE'" and the help hint; HGC_EUSAGE.
+int rt_bad_option(const char *opt, const char *value, const char *want);
+
+//
 // rt_http.c
 //
 typedef enum {
@@ -129,6 +201,9 @@ typedef void (*RtLogFn)(void *user, const RtRequest *r, const RtHttpEvent *ev);
 
 typedef struct RtHttp RtHttp;
 
+// Loads libcurl.so.4 (once; later calls return the first answer). NULL
+// when loaded, else why not. rt_http_new and rt_base_problem load it too.
+const char *rt_http_load(void);
 // key (may be NULL) goes only to URLs under api_base or upload_base.
 // deadline is the job's budget end, in rt_now_ms() time.
 RtHttp *rt_http_new(const char *key, const char *api_base,
@@ -302,8 +377,21 @@ struct RtJob {
   long long drawn_at; // when they were drawn
 };
 
+#define RT_API_BASE "https://api.heygen.com"       // HGC_API_BASE
+#define RT_UPLOAD_BASE "https://upload.heygen.com" // HGC_UPLOAD_BASE
+
 // What to do about a POST whose outcome is unknown.
 extern const char RT_HINT_UNKNOWN[];
+// How to give a key.
+extern const char RT_HINT_NO_KEY[];
+
+// The key: --api-key-file (file non-NULL) or HEYGEN_API_KEY, white space
+// around it trimmed. malloc'd (the caller wipes and frees it), or NULL
+// and *problem says why, in a, never quoting the key.
+char *rt_read_key(Arena *a, const char *file, const char **problem);
+// The base URL in env (def when unset or empty), in a, without a trailing
+// slash; NULL after a message when rt_base_problem refuses it.
+const char *rt_base_url(Arena *a, const char *env, const char *def);
 
 // Prints v's result line and ends it. status: completed | failed |
 // timeout | unknown | error (or submitted, or the API's word for status).
@@ -328,7 +416,14 @@ void rt_adopt(RtVideo *v, const json_t *entry);
 // Decides what comes next for v after adopting entry, by the entry's
 // status and the command; may end v.
 void rt_resume(RtVideo *v, const json_t *entry);
-// API or upload base + path, in the job's arena.
+// API or upload base + path, in the job's arena; %s in fmt is id,
+// percent-encoded.
 const char *rt_url(RtJob *j, const char *base, const char *fmt, const char *id);
+// The same, in a.
+const char *rt_url_in(Arena *a, const char *base, const char *fmt,
+                      const char *id);
+// The exit code of a finished request: HGC_OK, or HGC_ETIMEOUT, HGC_EAUTH
+// or HGC_EAPI by its outcome.
+int rt_request_code(const RtRequest *r);
 
 #endif

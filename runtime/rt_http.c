@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 // rt_http.c: every HTTP request of the runtime, through one libcurl multi
-// handle. The only file that includes curl.h.
+// handle. The only file that includes curl.h, and the only one that calls
+// libcurl: it loads libcurl.so.4 with dlopen the first time the runtime
+// needs it (rt_http_load), so that build, check and explain do not pay
+// for loading it and the thirty libraries it pulls in.
 //
 // Input: RtRequests (kind, method, URL, body) from rt_submit.c and
 // rt_poll.c. Output: each request's final outcome through its done
@@ -17,6 +20,7 @@
 #include "hgc_rt.h"
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -66,6 +70,80 @@ struct RtHttp {
   struct RtXfer *all;     // every request not yet settled
   int finished;           // done callbacks run by this rt_http_run
 };
+
+//
+// Loading libcurl
+//
+
+// The libcurl functions this file calls, as curl.NAME for curl_NAME: one
+// list, so that the table and the names looked up cannot drift apart.
+#define CURL_FUNCTIONS(X)                                                      \
+  X(easy_cleanup)                                                              \
+  X(easy_getinfo)                                                              \
+  X(easy_init)                                                                 \
+  X(easy_setopt)                                                               \
+  X(easy_strerror)                                                             \
+  X(free)                                                                      \
+  X(getdate)                                                                   \
+  X(global_cleanup)                                                            \
+  X(global_init)                                                               \
+  X(mime_addpart)                                                              \
+  X(mime_data)                                                                 \
+  X(mime_filename)                                                             \
+  X(mime_free)                                                                 \
+  X(mime_init)                                                                 \
+  X(mime_name)                                                                 \
+  X(mime_type)                                                                 \
+  X(multi_add_handle)                                                          \
+  X(multi_cleanup)                                                             \
+  X(multi_info_read)                                                           \
+  X(multi_init)                                                                \
+  X(multi_perform)                                                             \
+  X(multi_poll)                                                                \
+  X(multi_remove_handle)                                                       \
+  X(slist_append)                                                              \
+  X(slist_free_all)                                                            \
+  X(url)                                                                       \
+  X(url_cleanup)                                                               \
+  X(url_get)                                                                   \
+  X(url_set)
+
+// Each pointer has the type curl.h declares (curl.easy_setopt loses only
+// the compile-time option checks of curl's typecheck-gcc.h).
+static struct {
+#define CURL_FIELD(name) __typeof__(curl_##name) *name;
+  CURL_FUNCTIONS(CURL_FIELD)
+#undef CURL_FIELD
+} curl;
+
+// Why libcurl cannot be used, once rt_http_load has failed.
+static char load_error[512];
+
+static void *curl_symbol(void *lib, const char *name) {
+  void *p = dlsym(lib, name);
+  if (!p && !load_error[0])
+    snprintf(load_error, sizeof load_error, "libcurl.so.4 has no '%s'", name);
+  return p;
+}
+
+const char *rt_http_load(void) {
+  static bool tried;
+  if (!tried) {
+    tried = true;
+    // Never closed: the runtime uses it until hgc exits.
+    void *lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+      snprintf(load_error, sizeof load_error, "%s", dlerror());
+      return load_error;
+    }
+    // dlsym's object pointer as a function pointer, as POSIX allows.
+#define CURL_RESOLVE(name)                                                     \
+  curl.name = (__typeof__(curl.name))curl_symbol(lib, "curl_" #name);
+    CURL_FUNCTIONS(CURL_RESOLVE)
+#undef CURL_RESOLVE
+  }
+  return load_error[0] ? load_error : NULL;
+}
 
 long long rt_now_ms(void) {
   struct timespec ts;
@@ -134,21 +212,23 @@ static bool is_loopback(const char *host) {
 }
 
 const char *rt_base_problem(const char *url) {
-  CURLU *u = curl_url();
+  if (rt_http_load())
+    return "libcurl cannot be loaded";
+  CURLU *u = curl.url();
   if (!u)
     return "out of memory";
   const char *why = NULL;
   char *scheme = NULL;
   char *host = NULL;
   char *part = NULL;
-  if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-      curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-      curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+  if (curl.url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+      curl.url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+      curl.url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
     why = "it is not a URL";
-  } else if (curl_url_get(u, CURLUPART_USER, &part, 0) == CURLUE_OK) {
+  } else if (curl.url_get(u, CURLUPART_USER, &part, 0) == CURLUE_OK) {
     why = "it holds a user name";
-  } else if (curl_url_get(u, CURLUPART_QUERY, &part, 0) == CURLUE_OK ||
-             curl_url_get(u, CURLUPART_FRAGMENT, &part, 0) == CURLUE_OK) {
+  } else if (curl.url_get(u, CURLUPART_QUERY, &part, 0) == CURLUE_OK ||
+             curl.url_get(u, CURLUPART_FRAGMENT, &part, 0) == CURLUE_OK) {
     why = "it holds a query or fragment";
   } else if (strcmp(scheme, "https") != 0 &&
              !(strcmp(scheme, "http") == 0 && is_loopback(host))) {
@@ -156,10 +236,10 @@ const char *rt_base_problem(const char *url) {
               ? "plain http is allowed only to a loopback address"
               : "only https URLs are allowed";
   }
-  curl_free(part);
-  curl_free(host);
-  curl_free(scheme);
-  curl_url_cleanup(u);
+  curl.free(part);
+  curl.free(host);
+  curl.free(scheme);
+  curl.url_cleanup(u);
   return why;
 }
 
@@ -270,7 +350,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *user) {
     if (end != v && *end == '\0' && secs >= 0) {
       x->retry_after_ms = (long long)secs * 1000;
     } else {
-      time_t t = curl_getdate(v, NULL);
+      time_t t = curl.getdate(v, NULL);
       if (t != -1)
         x->retry_after_ms =
             t > time(NULL) ? (long long)(t - time(NULL)) * 1000 : 0;
@@ -285,13 +365,13 @@ static size_t on_header(char *p, size_t size, size_t n, void *user) {
 
 static void end_try(RtHttp *h, struct RtXfer *x) {
   if (x->easy) {
-    curl_multi_remove_handle(h->multi, x->easy);
-    curl_easy_cleanup(x->easy);
+    curl.multi_remove_handle(h->multi, x->easy);
+    curl.easy_cleanup(x->easy);
     x->easy = NULL;
   }
-  curl_slist_free_all(x->headers);
+  curl.slist_free_all(x->headers);
   x->headers = NULL;
-  curl_mime_free(x->mime);
+  curl.mime_free(x->mime);
   x->mime = NULL;
   buf_free(&x->answer);
 }
@@ -317,31 +397,31 @@ static void settle(RtHttp *h, struct RtXfer *x, RtOutcome outcome,
 static bool set_body(struct RtXfer *x, CURL *e) {
   RtRequest *r = x->req;
   if (r->form_name) {
-    if (!(x->mime = curl_mime_init(e)))
+    if (!(x->mime = curl.mime_init(e)))
       return false;
-    curl_mimepart *part = curl_mime_addpart(x->mime);
-    return part && curl_mime_name(part, "file") == CURLE_OK &&
-           curl_mime_filename(part, r->form_name) == CURLE_OK &&
-           curl_mime_type(part, r->content_type) == CURLE_OK &&
-           curl_mime_data(part, r->body, r->body_len) == CURLE_OK &&
-           curl_easy_setopt(e, CURLOPT_MIMEPOST, x->mime) == CURLE_OK;
+    curl_mimepart *part = curl.mime_addpart(x->mime);
+    return part && curl.mime_name(part, "file") == CURLE_OK &&
+           curl.mime_filename(part, r->form_name) == CURLE_OK &&
+           curl.mime_type(part, r->content_type) == CURLE_OK &&
+           curl.mime_data(part, r->body, r->body_len) == CURLE_OK &&
+           curl.easy_setopt(e, CURLOPT_MIMEPOST, x->mime) == CURLE_OK;
   }
   if (r->content_type) {
     char *ct = xprintf("Content-Type: %s", r->content_type);
-    struct curl_slist *l = curl_slist_append(x->headers, ct);
+    struct curl_slist *l = curl.slist_append(x->headers, ct);
     free(ct);
     if (!l)
       return false;
     x->headers = l;
   }
-  return curl_easy_setopt(e, CURLOPT_POST, 1L) == CURLE_OK &&
-         curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+  return curl.easy_setopt(e, CURLOPT_POST, 1L) == CURLE_OK &&
+         curl.easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
                           (curl_off_t)r->body_len) == CURLE_OK &&
-         curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body) == CURLE_OK;
+         curl.easy_setopt(e, CURLOPT_POSTFIELDS, r->body) == CURLE_OK;
 }
 
 static bool add_header(struct RtXfer *x, const char *line) {
-  struct curl_slist *l = curl_slist_append(x->headers, line);
+  struct curl_slist *l = curl.slist_append(x->headers, line);
   if (l)
     x->headers = l;
   return l != NULL;
@@ -372,32 +452,32 @@ static void start_try(RtHttp *h, struct RtXfer *x) {
                     ? (left < RT_API_TIMEOUT_MS ? left : RT_API_TIMEOUT_MS)
                     : left;
   long connect_ms = left < RT_CONNECT_TIMEOUT_MS ? left : RT_CONNECT_TIMEOUT_MS;
-  CURL *e = x->easy = curl_easy_init();
+  CURL *e = x->easy = curl.easy_init();
   if (!e) {
     settle(h, x, RT_ENET, xstrdup("cannot set up the request"));
     return;
   }
   // Any failure below is remembered: CURLE_OK is 0.
-  unsigned failed = curl_easy_setopt(e, CURLOPT_URL, r->url);
-  failed |= curl_easy_setopt(e, CURLOPT_PRIVATE, x);
-  failed |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-  failed |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
-  failed |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, try_ms);
-  failed |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
-  failed |= curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  failed |= curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)RT_STALL_SECONDS);
-  failed |= curl_easy_setopt(e, CURLOPT_USERAGENT, "hgc/" HGC_VERSION);
-  failed |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-  failed |= curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
-  failed |= curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-  failed |= curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
-  failed |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+  unsigned failed = curl.easy_setopt(e, CURLOPT_URL, r->url);
+  failed |= curl.easy_setopt(e, CURLOPT_PRIVATE, x);
+  failed |= curl.easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  failed |= curl.easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
+  failed |= curl.easy_setopt(e, CURLOPT_TIMEOUT_MS, try_ms);
+  failed |= curl.easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+  failed |= curl.easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  failed |= curl.easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)RT_STALL_SECONDS);
+  failed |= curl.easy_setopt(e, CURLOPT_USERAGENT, "hgc/" HGC_VERSION);
+  failed |= curl.easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+  failed |= curl.easy_setopt(e, CURLOPT_WRITEDATA, x);
+  failed |= curl.easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+  failed |= curl.easy_setopt(e, CURLOPT_HEADERDATA, x);
+  failed |= curl.easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
   // Never "Expect: 100-continue": one round trip, one clear outcome.
   failed |= !add_header(x, "Expect:");
   if (r->kind == RQ_DOWNLOAD) {
-    failed |= curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-    failed |= curl_easy_setopt(e, CURLOPT_MAXREDIRS, (long)RT_MAX_REDIRECTS);
-    failed |= curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    failed |= curl.easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+    failed |= curl.easy_setopt(e, CURLOPT_MAXREDIRS, (long)RT_MAX_REDIRECTS);
+    failed |= curl.easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   } else {
     failed |= !add_header(x, "Accept: application/json");
     if (keyed(h, r))
@@ -406,13 +486,13 @@ static void start_try(RtHttp *h, struct RtXfer *x) {
   if (r->kind == RQ_GENERATE) {
     // A reused connection that died would make libcurl send the POST
     // again on its own: a second paid video.
-    failed |= curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
-    failed |= curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+    failed |= curl.easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+    failed |= curl.easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
   }
   if (r->body)
     failed |= !set_body(x, e);
-  failed |= curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
-  if (failed || curl_multi_add_handle(h->multi, e) != CURLM_OK)
+  failed |= curl.easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
+  if (failed || curl.multi_add_handle(h->multi, e) != CURLM_OK)
     settle(h, x, RT_ENET, xstrdup("cannot set up the request"));
 }
 
@@ -466,7 +546,7 @@ static bool surely_not_sent(CURL *e, CURLcode cc) {
       cc == CURLE_COULDNT_CONNECT)
     return true;
   curl_off_t pre = 0;
-  curl_easy_getinfo(e, CURLINFO_PRETRANSFER_TIME_T, &pre);
+  curl.easy_getinfo(e, CURLINFO_PRETRANSFER_TIME_T, &pre);
   return pre == 0;
 }
 
@@ -480,7 +560,7 @@ static bool is_fatal_curl(CURLcode cc) {
 // A try that failed below HTTP.
 static void transport_failed(RtHttp *h, struct RtXfer *x, CURLcode cc) {
   RtRequest *r = x->req;
-  const char *what = x->errbuf[0] ? x->errbuf : curl_easy_strerror(cc);
+  const char *what = x->errbuf[0] ? x->errbuf : curl.easy_strerror(cc);
   bool budget =
       cc == CURLE_OPERATION_TIMEDOUT && rt_now_ms() >= h->deadline - 50;
   if (r->kind == RQ_GENERATE && !surely_not_sent(x->easy, cc)) {
@@ -543,11 +623,11 @@ static void answered(RtHttp *h, struct RtXfer *x, long status) {
 
 static void try_done(RtHttp *h, CURL *e, CURLcode cc) {
   struct RtXfer *x;
-  curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&x);
+  curl.easy_getinfo(e, CURLINFO_PRIVATE, (char **)&x);
   RtRequest *r = x->req;
   long status = 0;
   if (cc == CURLE_OK)
-    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+    curl.easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
   r->status = status;
   json_decref(r->json);
   r->json = NULL;
@@ -559,7 +639,7 @@ static void try_done(RtHttp *h, CURL *e, CURLcode cc) {
                       .status = status,
                       .reason = cc == CURLE_OK ? NULL
                                 : x->errbuf[0] ? x->errbuf
-                                               : curl_easy_strerror(cc),
+                                               : curl.easy_strerror(cc),
                       .attempt = x->tries,
                       .ms = (long)(rt_now_ms() - x->started)};
     h->log(h->log_user, r, &ev);
@@ -577,12 +657,12 @@ static void try_done(RtHttp *h, CURL *e, CURLcode cc) {
 RtHttp *rt_http_new(const char *key, const char *api_base,
                     const char *upload_base, long long deadline, bool verbose,
                     RtLogFn log, void *log_user) {
-  if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+  if (rt_http_load() || curl.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
     return NULL;
   RtHttp *h = calloc(1, sizeof *h);
-  if (!h || !(h->multi = curl_multi_init())) {
+  if (!h || !(h->multi = curl.multi_init())) {
     free(h);
-    curl_global_cleanup();
+    curl.global_cleanup();
     return NULL;
   }
   if (key)
@@ -608,13 +688,13 @@ void rt_http_free(RtHttp *h) {
     end_try(h, x);
     free(x);
   }
-  curl_multi_cleanup(h->multi);
+  curl.multi_cleanup(h->multi);
   if (h->key_header) {
     memset(h->key_header, 0, strlen(h->key_header));
     free(h->key_header);
   }
   free(h);
-  curl_global_cleanup();
+  curl.global_cleanup();
 }
 
 void rt_request_clear(RtRequest *r) {
@@ -669,10 +749,10 @@ void rt_http_run(RtHttp *h, long long until) {
     long long now = rt_now_ms();
     long long next = start_due(h, now);
     int running;
-    curl_multi_perform(h->multi, &running);
+    curl.multi_perform(h->multi, &running);
     CURLMsg *m;
     int left;
-    while ((m = curl_multi_info_read(h->multi, &left)))
+    while ((m = curl.multi_info_read(h->multi, &left)))
       if (m->msg == CURLMSG_DONE)
         try_done(h, m->easy_handle, m->data.result);
     now = rt_now_ms();
@@ -685,6 +765,6 @@ void rt_http_run(RtHttp *h, long long until) {
     if (ms > RT_POLL_SLICE_MS)
       ms = RT_POLL_SLICE_MS;
     if (ms > 0)
-      curl_multi_poll(h->multi, NULL, 0, (int)ms, NULL);
+      curl.multi_poll(h->multi, NULL, 0, (int)ms, NULL);
   }
 }

@@ -17,7 +17,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -29,8 +28,9 @@
 #define RT_MAX_ID 128         // characters in a video id
 #define RT_DRAW_MS 200        // live lines are redrawn at most this often
 #define RT_LIVE_TICK_MS 250   // longest wait before a redraw check
-#define RT_MAX_DURATION_MS (7LL * 24 * 3600 * 1000) // --timeout, --poll
 
+const char RT_HINT_NO_KEY[] =
+    "export HEYGEN_API_KEY=..., or pass --api-key-file FILE";
 const char RT_HINT_UNKNOWN[] =
     "look for it on the HeyGen dashboard; if it is not there, run again "
     "with --resubmit";
@@ -39,51 +39,15 @@ const char RT_HINT_UNKNOWN[] =
 // Options
 //
 
-// A duration: a number with ms, s, m or h ("1.5s", "20m"); plain numbers
-// are seconds. Positive and at most a week.
-static bool parse_duration(const char *s, size_t len, long long *ms) {
-  char text[64];
-  if (len == 0 || len >= sizeof text ||
-      !(isdigit((unsigned char)*s) || *s == '.'))
-    return false;
-  memcpy(text, s, len);
-  text[len] = '\0';
-  char *end;
-  double d = strtod(text, &end);
-  static const struct {
-    const char *unit;
-    double ms;
-  } units[] = {
-      {"", 1000}, {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}};
-  for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-    if (strcmp(end, units[i].unit) == 0) {
-      double v = d * units[i].ms;
-      if (!isfinite(v) || v < 1 || v > (double)RT_MAX_DURATION_MS)
-        return false;
-      *ms = llround(v);
-      return true;
-    }
-  return false;
-}
-
-static int bad_option(const char *opt, const char *value, const char *want) {
-  msg_error("%s takes %s, not '%s'", opt, want, value);
-  fputs("try 'hgc --help'\n", stderr);
-  return HGC_EUSAGE;
-}
-
-// The key: --api-key-file wins over HEYGEN_API_KEY; white space around it
-// is trimmed. Sets j->key, or j->key_problem (which never quotes the key).
-static void read_key(RtJob *j, const char *file) {
+char *rt_read_key(Arena *a, const char *file, const char **problem) {
   char *text = NULL;
   const char *from = file ? "--api-key-file" : "HEYGEN_API_KEY";
   if (file) {
     FILE *f = fopen(file, "rb");
     if (!f) {
-      j->key_problem =
-          arena_printf(j->arena, "cannot read --api-key-file '%s': %s", file,
-                       strerror(errno));
-      return;
+      *problem = arena_printf(a, "cannot read --api-key-file '%s': %s", file,
+                              strerror(errno));
+      return NULL;
     }
     text = calloc(1, RT_MAX_KEY_BYTES + 2);
     if (!text)
@@ -93,15 +57,17 @@ static void read_key(RtJob *j, const char *file) {
     if (n > RT_MAX_KEY_BYTES) {
       memset(text, 0, n);
       free(text);
-      j->key_problem = arena_printf(
-          j->arena, "--api-key-file '%s' is too large to hold a key", file);
-      return;
+      *problem = arena_printf(a,
+                              "--api-key-file '%s' is too large to hold "
+                              "a key",
+                              file);
+      return NULL;
     }
   } else {
     const char *env = getenv("HEYGEN_API_KEY");
     if (!env) {
-      j->key_problem = "HEYGEN_API_KEY is not set";
-      return;
+      *problem = "HEYGEN_API_KEY is not set";
+      return NULL;
     }
     if (!(text = strdup(env)))
       abort();
@@ -120,24 +86,21 @@ static void read_key(RtJob *j, const char *file) {
   if (len == 0 || !printable) {
     memset(text, 0, len);
     free(text);
-    j->key_problem =
-        len == 0 ? arena_printf(j->arena, "the key in %s is empty", from)
-                 : arena_printf(j->arena,
-                                "the key in %s holds spaces or "
-                                "characters a header cannot carry",
-                                from);
-    return;
+    *problem = len == 0 ? arena_printf(a, "the key in %s is empty", from)
+                        : arena_printf(a,
+                                       "the key in %s holds spaces or "
+                                       "characters a header cannot carry",
+                                       from);
+    return NULL;
   }
-  j->key = text;
+  return text;
 }
 
-// HGC_API_BASE or HGC_UPLOAD_BASE (default https://...), without a
-// trailing slash; NULL after a message.
-static const char *base_url(RtJob *j, const char *env, const char *def) {
+const char *rt_base_url(Arena *a, const char *env, const char *def) {
   const char *v = getenv(env);
   if (!v || !*v)
     v = def;
-  char *b = arena_strdup(j->arena, v);
+  char *b = arena_strdup(a, v);
   for (size_t n = strlen(b); n > 0 && b[n - 1] == '/'; n--)
     b[n - 1] = '\0';
   const char *why = rt_base_problem(b);
@@ -161,21 +124,22 @@ int rt_job_new(RtCommand cmd, const RtOptions *o, RtJob **out) {
   j->verbose = o->verbose;
   j->deadline = rt_now_ms(); // the budget starts now; timeout added below
   int rc = HGC_OK;
-  long long lo, hi, jobs;
+  long long lo = 0, hi = 0, jobs = 0;
   const char *colon = strchr(o->poll, ':');
   char *end;
-  if (!parse_duration(o->timeout, strlen(o->timeout), &j->timeout_ms))
-    rc = bad_option("--timeout", o->timeout, "a duration such as 20m or 90s");
-  else if (!colon || !parse_duration(o->poll, (size_t)(colon - o->poll), &lo) ||
-           !parse_duration(colon + 1, strlen(colon + 1), &hi) || lo > hi)
-    rc = bad_option("--poll", o->poll,
-                    "MIN:MAX durations with MIN <= MAX, such as 2s:30s");
+  if (rt_duration_option("--timeout", o->timeout, &j->timeout_ms))
+    rc = HGC_EUSAGE;
+  else if (!colon ||
+           !rt_parse_duration(o->poll, (size_t)(colon - o->poll), &lo) ||
+           !rt_parse_duration(colon + 1, strlen(colon + 1), &hi) || lo > hi)
+    rc = rt_bad_option("--poll", o->poll,
+                       "MIN:MAX durations with MIN <= MAX, such as 2s:30s");
   else if ((jobs = strtoll(o->jobs, &end, 10)) < 1 || jobs > RT_MAX_JOBS ||
            *end || !isdigit((unsigned char)*o->jobs))
-    rc = bad_option("--jobs", o->jobs, "a number from 1 to 64");
+    rc = rt_bad_option("--jobs", o->jobs, "a number from 1 to 64");
   else if (strcmp(o->out_dir, "-") == 0)
-    rc = bad_option("-o", o->out_dir,
-                    "a directory (videos are not written to stdout)");
+    rc = rt_bad_option("-o", o->out_dir,
+                       "a directory (videos are not written to stdout)");
   if (rc) {
     arena_free(a);
     return rc;
@@ -184,13 +148,13 @@ int rt_job_new(RtCommand cmd, const RtOptions *o, RtJob **out) {
   j->poll_max_ms = (long)hi;
   j->jobs = (int)jobs;
   j->deadline += j->timeout_ms;
-  j->api_base = base_url(j, "HGC_API_BASE", "https://api.heygen.com");
-  j->upload_base = base_url(j, "HGC_UPLOAD_BASE", "https://upload.heygen.com");
+  j->api_base = rt_base_url(a, "HGC_API_BASE", RT_API_BASE);
+  j->upload_base = rt_base_url(a, "HGC_UPLOAD_BASE", RT_UPLOAD_BASE);
   if (!j->api_base || !j->upload_base) {
     arena_free(a);
     return HGC_EUSAGE;
   }
-  read_key(j, o->api_key_file);
+  j->key = rt_read_key(a, o->api_key_file, &j->key_problem);
   j->uploading = json_object();
   j->hashed = json_object();
   const char *term = getenv("TERM");
@@ -735,8 +699,8 @@ void rt_resume(RtVideo *v, const json_t *entry) {
   }
 }
 
-const char *rt_url(RtJob *j, const char *base, const char *fmt,
-                   const char *id) {
+const char *rt_url_in(Arena *a, const char *base, const char *fmt,
+                      const char *id) {
   Buf b;
   buf_init(&b, 16384);
   bool ok = buf_addstr(&b, base);
@@ -753,9 +717,14 @@ const char *rt_url(RtJob *j, const char *base, const char *fmt,
   }
   if (!ok)
     abort();
-  const char *url = arena_strdup(j->arena, b.data);
+  const char *url = arena_strdup(a, b.data);
   buf_free(&b);
   return url;
+}
+
+const char *rt_url(RtJob *j, const char *base, const char *fmt,
+                   const char *id) {
+  return rt_url_in(j->arena, base, fmt, id);
 }
 
 //
@@ -873,6 +842,13 @@ static void run_videos(RtJob *j) {
   }
 }
 
+int rt_request_code(const RtRequest *r) {
+  return r->outcome == RT_ETIMEOUT ? HGC_ETIMEOUT
+         : r->outcome == RT_EAUTH  ? HGC_EAUTH
+         : r->outcome != RT_OK     ? HGC_EAPI
+                                   : HGC_OK;
+}
+
 static void quota_done(RtRequest *r) { ((RtVideo *)r->user)->busy = false; }
 
 static int run_quota(RtJob *j) {
@@ -893,10 +869,7 @@ static int run_quota(RtJob *j) {
   json_t *data = json_object_get(r->json, "data");
   json_t *remaining = json_object_get(data, "remaining_quota");
   json_t *used = json_object_get(data, "used_quota");
-  int rc = r->outcome == RT_ETIMEOUT ? HGC_ETIMEOUT
-           : r->outcome == RT_EAUTH  ? HGC_EAUTH
-           : r->outcome != RT_OK     ? HGC_EAPI
-                                     : HGC_OK;
+  int rc = rt_request_code(r);
   if (rc == HGC_OK && json_is_number(remaining) && json_is_number(used)) {
     json_t *o = json_pack("{s:O, s:O}", "remaining_quota", remaining,
                           "used_quota", used);
@@ -918,8 +891,7 @@ int rt_job_run(RtJob *j) {
   if (!j->key) {
     // Nothing is sent and nothing is written without a key.
     msg_error("no API key: %s", j->key_problem);
-    fputs("hint: export HEYGEN_API_KEY=..., or pass --api-key-file FILE\n",
-          stderr);
+    fprintf(stderr, "hint: %s\n", RT_HINT_NO_KEY);
     for (int i = 0; i < j->nvideos; i++)
       print_result(j->videos[i], "error", "no API key");
     return HGC_EAUTH;

@@ -3,38 +3,9 @@
 # each check prints "ok NAME" or "not ok NAME" with what went wrong.
 set -u
 cd "$(dirname "$0")/.."
-HGC=$(realpath "${HGC:-./hgc}")
-export NO_COLOR=1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. tests/lib.sh
 # Work inside the temp directory: it is its own project root (no git).
 cd "$tmp"
-if [ -n "${HGC_WRAP:-}" ]; then # run every hgc under a tool (valgrind)
-  printf '#!/bin/sh\nexec %s %s "$@"\n' "$HGC_WRAP" "$HGC" >"$tmp/hgc-wrapped"
-  chmod +x "$tmp/hgc-wrapped"
-  HGC=$tmp/hgc-wrapped
-fi
-
-check() { # check NAME COMMAND... : passes when COMMAND succeeds
-  local name=$1
-  shift
-  if "$@" >"$tmp/check.log" 2>&1; then
-    echo "ok $name"
-  else
-    echo "not ok $name"
-    sed 's/^/    /' "$tmp/check.log" | head -20
-  fi
-}
-
-# expect_exit CODE CMD...: CMD exits with CODE; its output is kept in
-# $tmp/out and $tmp/err for the checks that follow.
-expect_exit() {
-  local want=$1
-  shift
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  local rc=$?
-  [ "$rc" -eq "$want" ] || { echo "exit $rc, expected $want"; cat "$tmp/err"; return 1; }
-}
 
 cat >good.yaml <<'YAML'
 hgc: 1
@@ -254,6 +225,37 @@ check batch-error-writes-nothing diff -r out-before out
 check batch-check expect_exit 0 "$HGC" check batch.yaml
 check batch-explain sh -c "'$HGC' explain batch.yaml | grep -q '^hi-cy (batch.yaml, row 3): POST /v2/video/generate'"
 check batch-stream sh -c "test \$('$HGC' build -o - batch.yaml | grep -c '^  \"name\"') -eq 3"
+# Streaming (issue 11): each artifact waits in a temp file in OUT until
+# every row has compiled. A row that fails late leaves OUT as it was, with
+# no temp file, and leaves no OUT when the build would have made it.
+printf 'id,first\nana,Ana\nbo,Bo\ncy,Cy\ndee,Dee\nEve,Eve\nfy,Fy\n' >late.csv
+check batch-late-error expect_exit 1 "$HGC" build -o out --rows late.csv batch.yaml
+check batch-late-error-names-row grep -q "late.csv:6:1: note: in row 5 of 'late.csv'" "$tmp/err"
+check batch-late-error-out-unchanged diff -r out-before out
+check batch-late-error-no-temp sh -c "test -z \"\$(ls -A out | grep '^\\.')\""
+check batch-late-error-no-dir sh -c "! '$HGC' build -o fresh --rows late.csv batch.yaml 2>/dev/null && test ! -e fresh"
+# -o - prints the artifacts in row order, the bytes -o DIR writes.
+"$HGC" build -o - batch.yaml >stream.json 2>/dev/null
+check batch-stream-same-bytes sh -c "cat out/hi-ana.json out/hi-bo.json out/hi-cy.json | cmp - stream.json"
+# --check compares each artifact as it is made, and lists the stale ones.
+echo ' ' >>out/hi-bo.json
+rm out/hi-cy.json
+check batch-drift expect_exit 7 "$HGC" build --check -o out batch.yaml
+check batch-drift-lists sh -c "grep -c 'hgc: out/hi-' '$tmp/err' | grep -qx 2 && grep -q 'out/hi-bo.json: stale' '$tmp/err' && grep -q 'out/hi-cy.json: missing' '$tmp/err' && grep -q '2 of 3 artifacts out of date' '$tmp/err'"
+check batch-drift-writes-nothing sh -c "test ! -e out/hi-cy.json && test -z \"\$(ls -A out | grep '^\\.')\""
+# A long batch compiles a row at a time (no time is asserted): 20,000 CSV
+# rows (over a megabyte, so the file is mapped and read in a window), and
+# a duplicate name at the end whose note quotes the first row.
+awk 'BEGIN { print "id,first,note"; for (i = 1; i <= 20000; i++) printf "r%05d,Name%d,%s\n", i, i, "padding padding padding padding padding padding" }' >long.csv
+check batch-long expect_exit 0 "$HGC" build -o long --rows long.csv batch.yaml
+check batch-long-files sh -c "test \$(ls -A long | wc -l) -eq 20000 && grep -q '\"input_text\": \"Hi Name19999.\"' long/hi-r19999.json"
+echo 'r00001,Again,x' >>long.csv
+check batch-long-duplicate expect_exit 1 "$HGC" check --rows long.csv batch.yaml
+check batch-long-duplicate-first sh -c "grep -A1 \"long.csv:2:1: note: 'hi-r00001' was first produced by row 1\" '$tmp/err' | grep -q 'r00001,Name1,padding'"
+# The same for YAML rows, read item by item (over a megabyte): a row may
+# alias an anchor of an earlier row.
+awk 'BEGIN { for (i = 1; i <= 12000; i++) printf "- {id: y%05d, first: Name%d, note: \"%s\"}\n", i, i, "padding padding padding padding padding padding padding padding"; print "- {id: y12001, first: &who Ana, note: x}"; print "- {id: y12002, first: *who, note: x}" }' >long.yaml
+check batch-long-yaml sh -c "'$HGC' build -o - --rows long.yaml batch.yaml >long-yaml.json && test \$(grep -c '^  \"name\"' long-yaml.json) -eq 12002 && grep -q '\"input_text\": \"Hi Name1.\"' long-yaml.json && test \$(grep -c '\"input_text\": \"Hi Ana.\"' long-yaml.json) -eq 2"
 cd "$tmp" || exit 1
 
 # Local assets on disk (issue 5): a symlink that leaves the project root is

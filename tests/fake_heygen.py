@@ -90,7 +90,8 @@ CATALOGUE = {
          "variables": ["product_name", "presenter_script"]},
         {"template_id": "tmpl_weekly_update", "name": "Weekly update",
          "thumbnail_image_url": "{base}/files/tmpl_weekly_update.jpg",
-         "variables": ["headline", "summary"]},
+         "variables": ["headline", "summary"],
+         "max_length": {"headline": 40}},  # -> properties.max_length
     ],
 }
 
@@ -450,10 +451,14 @@ class Api:
     def template(self, req):
         for t in CATALOGUE["templates"]:
             if t["template_id"] == req.groups[0]:
-                return {"variables": {
-                    n: {"name": n, "type": "text",
-                        "properties": {"content": ""}}
-                    for n in t["variables"]}}
+                variables = {}
+                for n in t["variables"]:
+                    props = {"content": ""}
+                    if n in t.get("max_length", {}):
+                        props["max_length"] = t["max_length"][n]
+                    variables[n] = {"name": n, "type": "text",
+                                    "properties": props}
+                return {"variables": variables}
         raise ApiError(404, "not_found", "no such template '%s'"
                        % req.groups[0])
 

@@ -14,40 +14,10 @@
 # browser (default /usr/bin/chromium, which `make check` installs).
 set -u
 cd "$(dirname "$0")/.."
-ROOT=$(pwd)
-HGC_ARG=${HGC:-./hgc}
-HGC=$(realpath "$HGC_ARG")
+HGC_ARG=${HGC:-./hgc} # as given, for make install's BIN
 UNIT_DIR=${UNIT_DIR:-.build}
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
-export NO_COLOR=1 LC_ALL=C
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-if [ -n "${HGC_WRAP:-}" ]; then # run every hgc under a tool (valgrind)
-  printf '#!/bin/sh\nexec %s %s "$@"\n' "$HGC_WRAP" "$HGC" >"$tmp/hgc-wrapped"
-  chmod +x "$tmp/hgc-wrapped"
-  HGC=$tmp/hgc-wrapped
-fi
-
-check() { # check NAME COMMAND... : passes when COMMAND succeeds
-  local name=$1
-  shift
-  if "$@" >"$tmp/check.log" 2>&1; then
-    echo "ok $name"
-  else
-    echo "not ok $name"
-    sed 's/^/    /' "$tmp/check.log" | head -20
-  fi
-}
-
-# expect_exit CODE CMD...: CMD exits with CODE; its output is kept in
-# $tmp/out and $tmp/err for the checks that follow.
-expect_exit() {
-  local want=$1
-  shift
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  local rc=$?
-  [ "$rc" -eq "$want" ] || { echo "exit $rc, expected $want"; cat "$tmp/err"; return 1; }
-}
+. tests/lib.sh
 
 has() { grep -qF -- "$2" "$1"; }   # has FILE TEXT
 lacks() { ! grep -qiE -- "$2" "$1"; } # lacks FILE REGEX (any case)
@@ -245,6 +215,8 @@ check completion-bash-words sh -c "test \"\$1\" = 'v2 v3 '" - "$(complete_bash h
 check completion-bash-specs sh -c "test \"\$1\" = 'product-demo.yaml '" - "$(complete_bash hgc check prod)"
 check completion-bash-artifacts sh -c "test \"\$1\" = 'build/product-demo.json '" - "$(complete_bash hgc diff build/product-demo.j)"
 check completion-bash-dirs sh -c "test \"\$1\" = 'build build-v3 '" - "$(complete_bash hgc build -o bui)"
+# -o takes a directory or - for build, only a directory for run.
+check completion-bash-out-by-command sh -c 'case " $1" in *" - "*) ;; *) exit 1 ;; esac; case " $2" in *" - "*) exit 1 ;; esac' - "$(complete_bash hgc build -o '')" "$(complete_bash hgc run -o '')"
 check completion-bash-shells sh -c "test \"\$1\" = 'bash zsh '" - "$(complete_bash hgc completion '')"
 check completion-bash-not-here sh -c "test \"\$1\" = ''" - "$(complete_bash hgc check --bo)"
 if command -v zsh >/dev/null; then

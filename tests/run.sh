@@ -14,6 +14,10 @@
 #   tests/hostile/           -> hostile inputs (generated at test time)
 #   tests/runtime.sh         -> submit, wait, download... against a fake
 #                               HeyGen server (tests/fake_heygen.py)
+#   tests/catalogue.sh       -> avatars, voices, templates and the catalogue
+#                               cache, against the same fake server
+#   tests/online.sh          -> check --online against the fake's catalogue
+#                               (tests/online/NAME.yaml -> NAME.err)
 #   examples/                -> committed build output is current
 #
 # A spec's first lines may hold "# args: ..." (extra hgc arguments).
@@ -163,6 +167,17 @@ tally tests/fake_selftest.py "$tmp/out"
 if [ -x tests/runtime.sh ]; then
   HGC=$HGC HGC_WRAP=$WRAP tests/runtime.sh >"$tmp/out" 2>&1
   tally tests/runtime.sh "$tmp/out"
+fi
+
+if [ -x tests/catalogue.sh ]; then
+  HGC=$HGC HGC_WRAP=$WRAP tests/catalogue.sh >"$tmp/out" 2>&1
+  tally tests/catalogue.sh "$tmp/out"
+fi
+
+# check --online (issue 8) against the same fake server's catalogue.
+if [ -x tests/online.sh ]; then
+  HGC=$HGC HGC_WRAP=$WRAP UPDATE=$update tests/online.sh >"$tmp/out" 2>&1
+  tally tests/online.sh "$tmp/out"
 fi
 
 # Examples: their committed output must be what hgc builds now.

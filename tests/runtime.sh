@@ -12,54 +12,21 @@
 #   tests/runtime.sh --demo   `hgc run` on an example, for `make demo`
 set -u
 cd "$(dirname "$0")/.."
-ROOT=$(pwd)
-HGC=$(realpath "${HGC:-./hgc}")
-FAKE=$ROOT/tests/fake_heygen.py
-export NO_COLOR=1 LC_ALL=C
+. tests/lib.sh
 unset HEYGEN_API_KEY HGC_API_BASE HGC_UPLOAD_BASE
-tmp=$(mktemp -d)
-keydir=$(mktemp -d) # key files live outside $tmp, which is grepped for it
-server_pid=
-stop_server() {
-  if [ -n "$server_pid" ]; then
-    kill "$server_pid" 2>/dev/null
-    wait "$server_pid" 2>/dev/null
-    server_pid=
-  fi
-}
-trap 'stop_server; rm -rf "$tmp" "$keydir"' EXIT
-# A long key that looks real, different on every run.
-KEY="sk-hgc-$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')"
 
 # start_server [ARGS...]: a fresh fake in the current directory, bases
 # pointed at it; its log is ./srv.log.
 start_server() {
   flush
-  stop_server
-  rm -f srv.port
-  python3 "$FAKE" --port-file srv.port --log srv.log --key "$KEY" "$@" \
-    >srv.out 2>&1 &
-  server_pid=$!
-  for _ in $(seq 200); do
-    [ -s srv.port ] && break
-    sleep 0.05
-  done
-  if [ ! -s srv.port ]; then
+  if ! fake_start . "$@"; then
     echo "the fake server did not start"
     cat srv.out
     return 1
   fi
-  PORT=$(cat srv.port)
   export HGC_API_BASE=http://127.0.0.1:$PORT
   export HGC_UPLOAD_BASE=http://127.0.0.1:$PORT
 }
-
-
-if [ -n "${HGC_WRAP:-}" ]; then # every hgc under a tool (valgrind)
-  printf '#!/bin/sh\nexec %s %s "$@"\n' "$HGC_WRAP" "$HGC" >"$tmp/hgc-wrapped"
-  chmod +x "$tmp/hgc-wrapped"
-  HGC=$tmp/hgc-wrapped
-fi
 
 if "$HGC" quota 2>&1 | grep -q 'built without libcurl'; then
   "$HGC" quota >/dev/null 2>&1
@@ -67,38 +34,27 @@ if "$HGC" quota 2>&1 | grep -q 'built without libcurl'; then
   exit 0
 fi
 
-bad=0
-fail() {
-  echo "    $*"
-  bad=1
-}
+# libcurl is loaded only when a runtime command runs: not by build, and a
+# runtime command that cannot load it says so (a libcurl.so.4 that is no
+# library comes first on the path here).
+mkdir "$tmp/nolib" && : >"$tmp/nolib/libcurl.so.4"
+out=$(LD_LIBRARY_PATH=$tmp/nolib "$HGC" quota 2>&1)
+rc=$?
+want='^hgc: cannot load libcurl, which the runtime commands need: .*libcurl'
+if [ $rc -eq 5 ] && echo "$out" | grep -q "$want"; then
+  echo "ok libcurl-missing"
+else
+  echo "not ok libcurl-missing (exit $rc): $out"
+fi
+if LD_LIBRARY_PATH=$tmp/nolib "$HGC" build -o - examples/product-demo.yaml \
+  >/dev/null 2>&1; then
+  echo "ok libcurl-not-loaded-by-build"
+else
+  echo "not ok libcurl-not-loaded-by-build"
+fi
 
-# run_case NAME: runs the function NAME in a directory of its own.
-run_case() {
-  local name=$1
-  bad=0
-  mkdir -p "$tmp/$name"
-  cd "$tmp/$name" || exit 1
-  export HEYGEN_API_KEY=$KEY
-  # Until a case starts its server: a loopback port nothing serves, so
-  # no case can ever reach anything but 127.0.0.1.
-  export HGC_API_BASE=http://127.0.0.1:9 HGC_UPLOAD_BASE=http://127.0.0.1:9
-  local t0=$SECONDS
-  "$name" >case.log 2>&1
-  flush >>case.log 2>&1
-  stop_server
-  [ -n "${HGC_TIMES:-}" ] && echo "  $name took $((SECONDS - t0))s"
-  if [ "$bad" = 0 ]; then
-    echo "ok $name"
-  else
-    echo "not ok $name"
-    sed 's/^/    /' case.log | tail -40
-    for f in out err; do
-      [ -s "$f" ] && { echo "    --- $f"; sed 's/^/    /' "$f" | tail -15; }
-    done
-  fi
-  cd "$tmp" || exit 1
-}
+# Checks queued by py run before the case's server stops.
+case_done() { flush; }
 
 # h ARGS...: runs hgc (bounded), stdout to ./out, stderr to ./err, exit
 # status in $rc. hgc_bg: the same in the background, pid in $pid.

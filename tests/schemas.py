@@ -14,6 +14,12 @@ Reads lines "KIND<TAB>LABEL<TAB>FILE" on stdin, KIND being:
   body      FILE is what `hgc build --body -o -` prints: request bodies,
             checked like an artifact's body; the fourth field is the same
             build without --body, which names the endpoint
+  refuse    FILE is a spec converted to JSON that hgc refuses: the spec
+            schema must refuse it too
+  kinds     FILE is a folder to write specs in, the fourth field the hgc
+            command: per kind, a spec holding every top-level key that
+            depends on the kind; the keys the spec schema refuses must be
+            those hgc refuses ("has no 'x'", "'x' does not apply")
 
 Prints "ok LABEL" or "not ok LABEL: why" (then the other errors indented)
 per file, after one line per schema file (each must be a valid 2020-12
@@ -22,6 +28,7 @@ schema). Never fails silently: a crash prints a "not ok" line.
 import glob
 import json
 import re
+import subprocess
 import sys
 import traceback
 
@@ -232,6 +239,35 @@ class Checker:
         with open(file, encoding="utf-8") as f:
             return schema_errors(self.spec[1], json.load(f), "")
 
+    def check_kinds(self, folder, hgc):
+        if not self.spec:
+            return ["the spec schema is not valid"]
+        schema, validator = self.spec
+        kinds = schema["properties"]["kind"]["anyOf"][0]["enum"]
+        taken = [set(rule["then"]["properties"]) for rule in schema["allOf"]]
+        keys = sorted(set(schema["properties"]) - set.intersection(*taken))
+        errors = []
+        for kind in kinds:
+            doc = dict.fromkeys(keys, None)
+            doc.update(hgc=1, kind=kind)
+            refused = set()
+            for e in validator.iter_errors(doc):
+                if e.validator == "additionalProperties" and not e.path:
+                    refused |= set(e.instance) - set(e.schema["properties"])
+            path = "%s/kind-%s.yaml" % (folder, kind)
+            with open(path, "w", encoding="utf-8") as f:
+                json.dump(doc, f)  # JSON is YAML
+            run = subprocess.run(hgc.split() + ["check", "--root", folder,
+                                                path],
+                                 capture_output=True, text=True, check=False)
+            said = {a or b for a, b in re.findall(
+                r"has no '([^']+)' \(kind|'([^']+)' does not apply to kind",
+                run.stderr)}
+            if refused != said:
+                errors.append("kind %s: the schema refuses %s, hgc %s" % (
+                    kind, sorted(refused), sorted(said)))
+        return errors
+
     def check_artifacts(self, file):
         if not self.artifact:
             return ["the artifact schema is not valid"]
@@ -276,6 +312,11 @@ def main():
                 errors = checker.check_spec(*files)
             elif kind == "body":
                 errors = checker.check_bodies(*files)
+            elif kind == "refuse":
+                errors = [] if checker.check_spec(*files) else [
+                    "the spec schema allows it"]
+            elif kind == "kinds":
+                errors = checker.check_kinds(*files)
             else:
                 errors = checker.check_artifacts(*files)
         except Exception:  # a broken file is a failure, never a crash

@@ -9,6 +9,10 @@
 #   examples/build*/*.json,     every artifact matches specs/artifact.schema.json
 #   tests/compile/*.json        and its body the schema of its endpoint
 #                               (a --body output: just the body)
+#   the spec schema's per-kind  refuse, for each kind, the top-level keys
+#   rules                       hgc refuses
+#   specs hgc refuses for a     are refused by the spec schema too
+#   key's place
 #
 # jsonschema comes from Debian's python3-jsonschema, so this always runs
 # /usr/bin/python3 (isolated), never a python3 found first on PATH.
@@ -70,6 +74,14 @@ for art in examples/build/*.json examples/build-v3/*.json tests/compile/*.json; 
   *) printf 'artifact\t%s\t%s\n' "$art" "$art" >>"$list" ;;
   esac
 done
+
+# `include` splices scenes into 'scenes': 'defaults' has none.
+n=$((n + 1))
+printf '%s\n' '{"hgc": 1, "defaults": {"include": "more.yaml"},' \
+  '"scenes": [{"avatar": "a", "silence": "1s"}]}' >"$tmp/$n.json"
+printf 'refuse\tdefaults with an include\t%s\n' "$tmp/$n.json" >>"$list"
+printf 'kinds\t%s\t%s\t%s\n' "the top-level keys of each kind" "$tmp" \
+  "$WRAP $HGC" >>"$list"
 
 "$PY" -I tests/schemas.py <"$list"
 rc=$?

@@ -6,9 +6,14 @@
 #                          which renders a storyboard page to a PNG, and
 #                          zsh, which parses the zsh completion
 #                          (tests/review.sh skips each when it is missing)
+#   tools/deps.sh clang    also clang and its sanitizer and libFuzzer
+#                          runtimes, for `make asan` and `make fuzz`
 set -eu
 need="libyaml-dev libjansson-dev libpcre2-dev libcurl4-openssl-dev pkg-config python3 python3-jsonschema valgrind"
-[ "${1:-}" = check ] && need="$need chromium zsh"
+case "${1:-}" in
+check) need="$need chromium zsh" ;;
+clang) need="$need clang libclang-rt-dev" ;;
+esac
 missing=""
 for p in $need; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"

@@ -23,338 +23,155 @@ _hgc_files() {
   [ -n "$dash" ] && COMPREPLY+=($(compgen -W - -- "$cur"))
 }
 
-_hgc_build() {
+_hgc_words() { COMPREPLY=($(compgen -W "$1" -- "$cur")); }
+
+# _hgc_value CMD: completes the value of the option before the word;
+# false when that is no option taking a value.
+_hgc_value() {
   case $prev in
     --api)
       COMPREPLY=($(compgen -W 'v2 v3' -- "$cur")) ;;
-    -D|--define|--max-bytes|--max-cells|--max-depth|--max-expansion|\
-    --max-includes|--max-nodes|--max-output|--max-var-depth|--plan)
+    --api-key-file|--catalogue|--rows|--state|--vars)
+      _hgc_files ;;
+    -D|--define|--gender|--jobs|--language|--max-age|--max-bytes|--max-cells|\
+    --max-depth|--max-expansion|--max-includes|--max-nodes|--max-output|\
+    --max-var-depth|--plan|--poll|--search|--timeout|--to)
       : a value hgc cannot guess ;;
     --diagnostics)
       COMPREPLY=($(compgen -W 'text json' -- "$cur")) ;;
+    --format)
+      COMPREPLY=($(compgen -W 'table json' -- "$cur")) ;;
+    --root)
+      _hgc_files -d ;;
     -o|--out)
-      _hgc_files -d - ;;
-    --root)
-      _hgc_files -d ;;
-    --rows|--vars)
-      _hgc_files ;;
-    *)
-      case $cur in
-        -*) COMPREPLY=($(compgen -W '--api --body --check -D --define
-          --diagnostics -h --help --max-bytes --max-cells --max-depth
-          --max-expansion --max-includes --max-nodes --max-output
-          --max-var-depth -o --out --plan -q --quiet --root --rows --vars -V
-          --version --werror' -- "$cur")) ;;
-        *) _hgc_files yaml yml ;;
+      case $1 in
+        build) _hgc_files -d - ;;
+        run|submit|wait|download) _hgc_files -d ;;
+        preview) _hgc_files ;;
       esac ;;
+    *) return 1 ;;
   esac
-}
-
-_hgc_check() {
-  case $prev in
-    --api)
-      COMPREPLY=($(compgen -W 'v2 v3' -- "$cur")) ;;
-    -D|--define|--max-bytes|--max-cells|--max-depth|--max-expansion|\
-    --max-includes|--max-nodes|--max-var-depth|--plan)
-      : a value hgc cannot guess ;;
-    --diagnostics)
-      COMPREPLY=($(compgen -W 'text json' -- "$cur")) ;;
-    --root)
-      _hgc_files -d ;;
-    --rows|--vars)
-      _hgc_files ;;
-    *)
-      case $cur in
-        -*) COMPREPLY=($(compgen -W '--api -D --define --diagnostics -h --help
-          --max-bytes --max-cells --max-depth --max-expansion --max-includes
-          --max-nodes --max-var-depth --plan -q --quiet --root --rows --vars
-          -V --version --werror' -- "$cur")) ;;
-        *) _hgc_files yaml yml ;;
-      esac ;;
-  esac
-}
-
-_hgc_explain() {
-  case $prev in
-    --api)
-      COMPREPLY=($(compgen -W 'v2 v3' -- "$cur")) ;;
-    -D|--define|--max-bytes|--max-cells|--max-depth|--max-expansion|\
-    --max-includes|--max-nodes|--max-var-depth|--plan)
-      : a value hgc cannot guess ;;
-    --diagnostics)
-      COMPREPLY=($(compgen -W 'text json' -- "$cur")) ;;
-    --root)
-      _hgc_files -d ;;
-    --rows|--vars)
-      _hgc_files ;;
-    *)
-      case $cur in
-        -*) COMPREPLY=($(compgen -W '--api -D --define --diagnostics -h --help
-          --json --max-bytes --max-cells --max-depth --max-expansion
-          --max-includes --max-nodes --max-var-depth --plan -q --quiet --root
-          --rows --vars -V --version --werror' -- "$cur")) ;;
-        *) _hgc_files yaml yml ;;
-      esac ;;
-  esac
-}
-
-_hgc_preview() {
-  case $prev in
-    --api)
-      COMPREPLY=($(compgen -W 'v2 v3' -- "$cur")) ;;
-    -D|--define|--max-bytes|--max-cells|--max-depth|--max-expansion|\
-    --max-includes|--max-nodes|--max-var-depth|--plan)
-      : a value hgc cannot guess ;;
-    --diagnostics)
-      COMPREPLY=($(compgen -W 'text json' -- "$cur")) ;;
-    -o|--out|--rows|--vars)
-      _hgc_files ;;
-    --root)
-      _hgc_files -d ;;
-    *)
-      case $cur in
-        -*) COMPREPLY=($(compgen -W '--api -D --define --diagnostics -h --help
-          --max-bytes --max-cells --max-depth --max-expansion --max-includes
-          --max-nodes --max-var-depth -o --out --plan -q --quiet --root --rows
-          --vars -V --version --werror' -- "$cur")) ;;
-        *) _hgc_files yaml yml ;;
-      esac ;;
-  esac
-}
-
-_hgc_migrate() {
-  case $prev in
-    --api)
-      COMPREPLY=($(compgen -W 'v2 v3' -- "$cur")) ;;
-    -D|--define|--max-bytes|--max-cells|--max-depth|--max-expansion|\
-    --max-includes|--max-nodes|--max-var-depth|--plan|--to)
-      : a value hgc cannot guess ;;
-    --diagnostics)
-      COMPREPLY=($(compgen -W 'text json' -- "$cur")) ;;
-    --root)
-      _hgc_files -d ;;
-    --rows|--vars)
-      _hgc_files ;;
-    *)
-      case $cur in
-        -*) COMPREPLY=($(compgen -W '--api -D --define --diagnostics -h --help
-          --max-bytes --max-cells --max-depth --max-expansion --max-includes
-          --max-nodes --max-var-depth --plan -q --quiet --root --rows --to
-          --vars -V --version --werror' -- "$cur")) ;;
-        *) _hgc_files yaml yml ;;
-      esac ;;
-  esac
-}
-
-_hgc_diff() {
-  case $prev in
-    --api)
-      COMPREPLY=($(compgen -W 'v2 v3' -- "$cur")) ;;
-    -D|--define|--max-bytes|--max-cells|--max-depth|--max-expansion|\
-    --max-includes|--max-nodes|--max-var-depth|--plan)
-      : a value hgc cannot guess ;;
-    --diagnostics)
-      COMPREPLY=($(compgen -W 'text json' -- "$cur")) ;;
-    --root)
-      _hgc_files -d ;;
-    --rows|--vars)
-      _hgc_files ;;
-    *)
-      case $cur in
-        -*) COMPREPLY=($(compgen -W '--api -D --define --diagnostics -h --help
-          --max-bytes --max-cells --max-depth --max-expansion --max-includes
-          --max-nodes --max-var-depth --plan -q --quiet --root --rows --vars
-          -V --version --werror' -- "$cur")) ;;
-        *) _hgc_files json yaml yml ;;
-      esac ;;
-  esac
-}
-
-_hgc_schema() {
-  case $prev in
-    *)
-      case $cur in
-        -*) COMPREPLY=($(compgen -W '-h --help -V --version' -- "$cur")) ;;
-        *) _hgc_files ;;
-      esac ;;
-  esac
-}
-
-_hgc_run() {
-  case $prev in
-    --api)
-      COMPREPLY=($(compgen -W 'v2 v3' -- "$cur")) ;;
-    --api-key-file|--rows|--state|--vars)
-      _hgc_files ;;
-    -D|--define|--jobs|--max-bytes|--max-cells|--max-depth|--max-expansion|\
-    --max-includes|--max-nodes|--max-var-depth|--plan|--poll|--timeout)
-      : a value hgc cannot guess ;;
-    --diagnostics)
-      COMPREPLY=($(compgen -W 'text json' -- "$cur")) ;;
-    -o|--out|--root)
-      _hgc_files -d ;;
-    *)
-      case $cur in
-        -*) COMPREPLY=($(compgen -W '--api --api-key-file -D --define
-          --diagnostics -h --help --jobs --max-bytes --max-cells --max-depth
-          --max-expansion --max-includes --max-nodes --max-var-depth -o --out
-          --plan --poll -q --quiet --resubmit --root --rows --state --timeout
-          --vars --verbose -V --version --werror' -- "$cur")) ;;
-        *) _hgc_files json yaml yml ;;
-      esac ;;
-  esac
-}
-
-_hgc_submit() {
-  case $prev in
-    --api)
-      COMPREPLY=($(compgen -W 'v2 v3' -- "$cur")) ;;
-    --api-key-file|--rows|--state|--vars)
-      _hgc_files ;;
-    -D|--define|--jobs|--max-bytes|--max-cells|--max-depth|--max-expansion|\
-    --max-includes|--max-nodes|--max-var-depth|--plan|--poll|--timeout)
-      : a value hgc cannot guess ;;
-    --diagnostics)
-      COMPREPLY=($(compgen -W 'text json' -- "$cur")) ;;
-    -o|--out|--root)
-      _hgc_files -d ;;
-    *)
-      case $cur in
-        -*) COMPREPLY=($(compgen -W '--api --api-key-file -D --define
-          --diagnostics -h --help --jobs --max-bytes --max-cells --max-depth
-          --max-expansion --max-includes --max-nodes --max-var-depth -o --out
-          --plan --poll -q --quiet --resubmit --root --rows --state --timeout
-          --vars --verbose -V --version --werror' -- "$cur")) ;;
-        *) _hgc_files json yaml yml ;;
-      esac ;;
-  esac
-}
-
-_hgc_status() {
-  case $prev in
-    --api)
-      COMPREPLY=($(compgen -W 'v2 v3' -- "$cur")) ;;
-    --api-key-file|--rows|--state|--vars)
-      _hgc_files ;;
-    -D|--define|--jobs|--max-bytes|--max-cells|--max-depth|--max-expansion|\
-    --max-includes|--max-nodes|--max-var-depth|--plan|--timeout)
-      : a value hgc cannot guess ;;
-    --diagnostics)
-      COMPREPLY=($(compgen -W 'text json' -- "$cur")) ;;
-    --root)
-      _hgc_files -d ;;
-    *)
-      case $cur in
-        -*) COMPREPLY=($(compgen -W '--api --api-key-file -D --define
-          --diagnostics -h --help --jobs --max-bytes --max-cells --max-depth
-          --max-expansion --max-includes --max-nodes --max-var-depth --plan -q
-          --quiet --root --rows --state --timeout --vars --verbose -V
-          --version --werror' -- "$cur")) ;;
-        *) _hgc_files json yaml yml ;;
-      esac ;;
-  esac
-}
-
-_hgc_wait() {
-  case $prev in
-    --api)
-      COMPREPLY=($(compgen -W 'v2 v3' -- "$cur")) ;;
-    --api-key-file|--rows|--state|--vars)
-      _hgc_files ;;
-    -D|--define|--jobs|--max-bytes|--max-cells|--max-depth|--max-expansion|\
-    --max-includes|--max-nodes|--max-var-depth|--plan|--poll|--timeout)
-      : a value hgc cannot guess ;;
-    --diagnostics)
-      COMPREPLY=($(compgen -W 'text json' -- "$cur")) ;;
-    -o|--out|--root)
-      _hgc_files -d ;;
-    *)
-      case $cur in
-        -*) COMPREPLY=($(compgen -W '--api --api-key-file -D --define
-          --diagnostics -h --help --jobs --max-bytes --max-cells --max-depth
-          --max-expansion --max-includes --max-nodes --max-var-depth -o --out
-          --plan --poll -q --quiet --resubmit --root --rows --state --timeout
-          --vars --verbose -V --version --werror' -- "$cur")) ;;
-        *) _hgc_files json yaml yml ;;
-      esac ;;
-  esac
-}
-
-_hgc_download() {
-  case $prev in
-    --api)
-      COMPREPLY=($(compgen -W 'v2 v3' -- "$cur")) ;;
-    --api-key-file|--rows|--state|--vars)
-      _hgc_files ;;
-    -D|--define|--jobs|--max-bytes|--max-cells|--max-depth|--max-expansion|\
-    --max-includes|--max-nodes|--max-var-depth|--plan|--poll|--timeout)
-      : a value hgc cannot guess ;;
-    --diagnostics)
-      COMPREPLY=($(compgen -W 'text json' -- "$cur")) ;;
-    -o|--out|--root)
-      _hgc_files -d ;;
-    *)
-      case $cur in
-        -*) COMPREPLY=($(compgen -W '--api --api-key-file -D --define
-          --diagnostics -h --help --jobs --max-bytes --max-cells --max-depth
-          --max-expansion --max-includes --max-nodes --max-var-depth -o --out
-          --plan --poll -q --quiet --resubmit --root --rows --state --timeout
-          --vars --verbose -V --version --werror' -- "$cur")) ;;
-        *) _hgc_files json yaml yml ;;
-      esac ;;
-  esac
-}
-
-_hgc_quota() {
-  case $prev in
-    --api-key-file)
-      _hgc_files ;;
-    --timeout)
-      : a value hgc cannot guess ;;
-    *)
-      case $cur in
-        -*) COMPREPLY=($(compgen -W '--api-key-file -h --help --timeout
-          --verbose -V --version' -- "$cur")) ;;
-        *) _hgc_files ;;
-      esac ;;
-  esac
-}
-
-_hgc_completion() {
-  case $prev in
-    *)
-      case $cur in
-        -*) COMPREPLY=($(compgen -W '-h --help -V --version' -- "$cur")) ;;
-        *) COMPREPLY=($(compgen -W 'bash zsh' -- "$cur")) ;;
-      esac ;;
-  esac
+  return 0
 }
 
 _hgc() {
   local cur=${COMP_WORDS[COMP_CWORD]}
   local prev=${COMP_WORDS[COMP_CWORD-1]}
+  local opts args
   COMPREPLY=()
   if [ "$COMP_CWORD" -eq 1 ]; then
-    COMPREPLY=($(compgen -W 'build check explain preview migrate diff schema
-      run submit status wait download quota completion help --help --version' -- "$cur"))
+    _hgc_words 'build check explain preview migrate diff schema run submit
+      status wait download quota avatars avatar voices templates template
+      completion help --help --version'
     return
   fi
   case ${COMP_WORDS[1]} in
-    build) _hgc_build ;;
-    check) _hgc_check ;;
-    explain) _hgc_explain ;;
-    preview) _hgc_preview ;;
-    migrate) _hgc_migrate ;;
-    diff) _hgc_diff ;;
-    schema) _hgc_schema ;;
-    run) _hgc_run ;;
-    submit) _hgc_submit ;;
-    status) _hgc_status ;;
-    wait) _hgc_wait ;;
-    download) _hgc_download ;;
-    quota) _hgc_quota ;;
-    completion) _hgc_completion ;;
-    help) COMPREPLY=($(compgen -W '--man' -- "$cur")) ;;
+    build)
+      opts='--api --api-key-file --body --catalogue --check -D --define
+        --diagnostics -h --help --max-age --max-bytes --max-cells --max-depth
+        --max-expansion --max-includes --max-nodes --max-output
+        --max-var-depth --online -o --out --plan -q --quiet --refresh --root
+        --rows --timeout --vars --verbose -V --version --werror'
+      args=(_hgc_files yaml yml) ;;
+    check)
+      opts='--api --api-key-file --catalogue -D --define --diagnostics -h
+        --help --max-age --max-bytes --max-cells --max-depth --max-expansion
+        --max-includes --max-nodes --max-var-depth --online --plan -q --quiet
+        --refresh --root --rows --timeout --vars --verbose -V --version
+        --werror'
+      args=(_hgc_files yaml yml) ;;
+    explain)
+      opts='--api --api-key-file --catalogue -D --define --diagnostics -h
+        --help --json --max-age --max-bytes --max-cells --max-depth
+        --max-expansion --max-includes --max-nodes --max-var-depth --online
+        --plan -q --quiet --refresh --root --rows --timeout --vars --verbose
+        -V --version --werror'
+      args=(_hgc_files yaml yml) ;;
+    preview)
+      opts='--api -D --define --diagnostics -h --help --max-bytes --max-cells
+        --max-depth --max-expansion --max-includes --max-nodes --max-var-depth
+        -o --out --plan -q --quiet --root --rows --vars -V --version --werror'
+      args=(_hgc_files yaml yml) ;;
+    migrate)
+      opts='-D --define --diagnostics -h --help --max-bytes --max-cells
+        --max-depth --max-expansion --max-includes --max-nodes --max-var-depth
+        --plan -q --quiet --root --rows --to --vars -V --version --werror'
+      args=(_hgc_files yaml yml) ;;
+    diff)
+      opts='--api -D --define --diagnostics -h --help --max-bytes --max-cells
+        --max-depth --max-expansion --max-includes --max-nodes --max-var-depth
+        --plan -q --quiet --root --rows --vars -V --version --werror'
+      args=(_hgc_files json yaml yml) ;;
+    schema)
+      opts='-h --help -V --version'
+      args=(_hgc_files) ;;
+    run)
+      opts='--api --api-key-file --catalogue -D --define --diagnostics -h
+        --help --jobs --max-age --max-bytes --max-cells --max-depth
+        --max-expansion --max-includes --max-nodes --max-var-depth --online -o
+        --out --plan --poll -q --quiet --refresh --resubmit --root --rows
+        --state --timeout --vars --verbose -V --version --werror'
+      args=(_hgc_files json yaml yml) ;;
+    submit)
+      opts='--api --api-key-file --catalogue -D --define --diagnostics -h
+        --help --jobs --max-age --max-bytes --max-cells --max-depth
+        --max-expansion --max-includes --max-nodes --max-var-depth --online -o
+        --out --plan --poll -q --quiet --refresh --resubmit --root --rows
+        --state --timeout --vars --verbose -V --version --werror'
+      args=(_hgc_files json yaml yml) ;;
+    status)
+      opts='--api --api-key-file -D --define --diagnostics -h --help --jobs
+        --max-bytes --max-cells --max-depth --max-expansion --max-includes
+        --max-nodes --max-var-depth --plan -q --quiet --root --rows --state
+        --timeout --vars --verbose -V --version --werror'
+      args=(_hgc_files json yaml yml) ;;
+    wait)
+      opts='--api --api-key-file -D --define --diagnostics -h --help --jobs
+        --max-bytes --max-cells --max-depth --max-expansion --max-includes
+        --max-nodes --max-var-depth -o --out --plan --poll -q --quiet
+        --resubmit --root --rows --state --timeout --vars --verbose -V
+        --version --werror'
+      args=(_hgc_files json yaml yml) ;;
+    download)
+      opts='--api --api-key-file -D --define --diagnostics -h --help --jobs
+        --max-bytes --max-cells --max-depth --max-expansion --max-includes
+        --max-nodes --max-var-depth -o --out --plan --poll -q --quiet
+        --resubmit --root --rows --state --timeout --vars --verbose -V
+        --version --werror'
+      args=(_hgc_files json yaml yml) ;;
+    quota)
+      opts='--api-key-file -h --help --timeout --verbose -V --version'
+      args=(_hgc_files) ;;
+    avatars)
+      opts='--api-key-file --catalogue --format --gender -h --help --max-age
+        --refresh --search --timeout --verbose -V --version'
+      args=(_hgc_files) ;;
+    avatar)
+      opts='--api-key-file --catalogue --format -h --help --max-age --refresh
+        --timeout --verbose -V --version'
+      args=(_hgc_files) ;;
+    voices)
+      opts='--api-key-file --catalogue --format --gender -h --help --language
+        --max-age --refresh --timeout --verbose -V --version'
+      args=(_hgc_files) ;;
+    templates)
+      opts='--api-key-file --catalogue --format -h --help --max-age --refresh
+        --timeout --verbose -V --version'
+      args=(_hgc_files) ;;
+    template)
+      opts='--api-key-file --catalogue --format -h --help --max-age --refresh
+        --timeout --verbose -V --version'
+      args=(_hgc_files) ;;
+    completion)
+      opts='-h --help -V --version'
+      args=(_hgc_words 'bash zsh') ;;
+    help) opts='--man' args=(:) ;;
+    *) return ;;
+  esac
+  _hgc_value "${COMP_WORDS[1]}" && return
+  case $cur in
+    -*) _hgc_words "$opts" ;;
+    *) "${args[@]}" ;;
   esac
 }
 complete -F _hgc hgc

@@ -1,21 +1,14 @@
 // Unit tests for assets.c: SHA-256 against the FIPS 180-4 vectors, media
 // type detection from magic bytes, and every refusal of asset_load.
-#include "hgc.h"
+#include "unit.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int failed;
-
 static void expect(bool ok, const char *name, const char *why) {
-  if (ok)
-    printf("ok %s\n", name);
-  else {
-    printf("not ok %s: %s\n", name, why);
-    failed++;
-  }
+  unit_result(name, ok ? NULL : why);
 }
 
 static void sha_case(const char *name, const char *in, size_t len,
@@ -30,9 +23,7 @@ static char dir[] = "/tmp/hgc-assets-XXXXXX";
 static void write_file(const char *name, const void *data, size_t len) {
   char path[512];
   snprintf(path, sizeof path, "%s/%s", dir, name);
-  FILE *f = fopen(path, "wb");
-  fwrite(data, 1, len, f);
-  fclose(f);
+  unit_write(path, data, len);
 }
 
 // Loads `name` through a one-line spec, as `asset: name`; returns the
@@ -152,6 +143,6 @@ int main(void) {
   char cmd[600];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
   if (system(cmd) != 0)
-    failed++;
-  return failed ? 1 : 0;
+    unit_result("cleanup", cmd);
+  return unit_status();
 }

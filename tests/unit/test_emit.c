@@ -12,7 +12,7 @@
 //
 // The expected texts below are what Python's json.dumps(v, indent=2,
 // sort_keys=True, ensure_ascii=False) + "\n" prints for the same input.
-#include "../../compiler/hgc.h"
+#include "unit.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -20,17 +20,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static int failures;
-
-static void result(const char *name, const char *why) {
-  if (why) {
-    printf("not ok %s: %s\n", name, why);
-    failures++;
-  } else {
-    printf("ok %s\n", name);
-  }
-}
 
 // A text on one line, "\n" for each newline, for a failure message.
 static const char *quoted(const char *s) {
@@ -50,14 +39,14 @@ static void check_text(const char *name, const json_t *v, const char *want) {
   char *got = emit_json(v, &len);
   static char why[8192];
   if (!got) {
-    result(name, "emit_json returned NULL");
+    unit_result(name, "emit_json returned NULL");
     return;
   }
   if (len != strlen(want) || memcmp(got, want, len) != 0) {
     snprintf(why, sizeof why, "got '%s'", quoted(got));
-    result(name, why);
+    unit_result(name, why);
   } else {
-    result(name, NULL);
+    unit_result(name, NULL);
   }
   free(got);
 }
@@ -108,7 +97,7 @@ static void test_cases(void) {
     json_t *v =
         json_loads(cases[i].input, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
     if (!v) {
-      result(cases[i].name, err.text);
+      unit_result(cases[i].name, err.text);
       continue;
     }
     check_text(cases[i].name, v, cases[i].want);
@@ -144,7 +133,7 @@ static void test_too_large(void) {
   json_decref(str);
   size_t len;
   char *text = emit_json(v, &len);
-  result("too-large", text ? "emit_json accepted 80 MiB" : NULL);
+  unit_result("too-large", text ? "emit_json accepted 80 MiB" : NULL);
   free(text);
   json_decref(v);
 }
@@ -163,7 +152,7 @@ static void test_artifact(void) {
              "  \"source\": \"specs/welcome.yaml\"\n}\n");
   json_decref(art);
   // The caller's reference must survive the artifact's.
-  result("artifact-borrows-body",
+  unit_result("artifact-borrows-body",
          body->refcount == 1 ? NULL : "body refcount changed");
   json_decref(body);
 }
@@ -222,7 +211,7 @@ static void check_write(const char *name, const char *dir, const char *file,
     snprintf(why, sizeof why, "mode %o", (unsigned)(st.st_mode & 07777));
   else if (strcmp(ls, want_ls))
     snprintf(why, sizeof why, "directory holds '%s'", ls);
-  result(name, why[0] ? why : NULL);
+  unit_result(name, why[0] ? why : NULL);
 }
 
 // A write to dir/file that must fail with want_err and leave dir holding
@@ -241,13 +230,13 @@ static void check_write_fails(const char *name, const char *dir,
              strerror(want_err));
   else if (strcmp(ls, want_ls))
     snprintf(why, sizeof why, "directory holds '%s'", ls);
-  result(name, why[0] ? why : NULL);
+  unit_result(name, why[0] ? why : NULL);
 }
 
 static void test_write_file(void) {
   char dir[] = "/tmp/test_emit.XXXXXX";
   if (!mkdtemp(dir)) {
-    result("write-file", strerror(errno));
+    unit_result("write-file", strerror(errno));
     return;
   }
   check_write("write-file", dir, "a.json", "{\n  \"a\": 1\n}\n", 022, "a.json");
@@ -266,13 +255,13 @@ static void test_write_file(void) {
   char cwd[4096];
   if (getcwd(cwd, sizeof cwd) && chdir(dir) == 0) {
     int err = emit_write_file("plain.json", "1\n", 2);
-    result("write-file-bare-name", err ? strerror(err)
+    unit_result("write-file-bare-name", err ? strerror(err)
                                    : access("plain.json", F_OK)
                                        ? "no plain.json"
                                        : NULL);
     unlink("plain.json");
     if (chdir(cwd) != 0)
-      result("write-file-bare-name", "cannot return to the cwd");
+      unit_result("write-file-bare-name", "cannot return to the cwd");
   }
   rmdir(sub);
   snprintf(sub, sizeof sub, "%s/a.json", dir);
@@ -318,5 +307,5 @@ int main(int argc, char **argv) {
   test_too_large();
   test_artifact();
   test_write_file();
-  return failures ? 1 : 0;
+  return unit_status();
 }

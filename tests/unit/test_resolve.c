@@ -3,12 +3,12 @@
 //
 // Each case writes its files into a mkdtemp directory (the cwd and the
 // project root, so messages show short names), runs include_resolve(),
-// vars_overrides()/vars_expand() or rows_load() while diagnostics go to
+// vars_overrides()/vars_expand() or rows_open() while diagnostics go to
 // an open_memstream buffer, and checks the resulting tree (as a compact
 // flow-style dump: plain scalars bare, quoted ones in double quotes) and
 // the exact "file:line:col: error: message" lines. Prints "ok NAME" or
 // "not ok NAME: reason" per case; exits 1 when any case failed.
-#include "../../compiler/hgc.h"
+#include "unit.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -22,8 +22,6 @@ static Ctx ctx;
 static FILE *mem;
 static char *diags; // what the current case printed
 static size_t ndiags;
-static char reason[4096];
-static int failures;
 
 //
 // Harness
@@ -43,44 +41,32 @@ static void end(void) {
   ctx_free(&ctx);
 }
 
-static const char *fail(const char *fmt, ...) HGC_PRINTF(1, 2);
-static const char *fail(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(reason, sizeof reason, fmt, ap);
-  va_end(ap);
-  return reason;
-}
-
 // Reports the case and ends it.
 static void result(const char *name, const char *why) {
-  if (why) {
-    printf("not ok %s: %s\n", name, why);
-    failures++;
-  } else {
-    printf("ok %s\n", name);
-  }
+  unit_result(name, why);
   end();
 }
 
 static void put(const char *path, const char *text) {
-  char tmp[PATH_MAX];
-  snprintf(tmp, sizeof tmp, "%s", path);
-  for (char *s = strchr(tmp, '/'); s; s = strchr(s + 1, '/')) {
-    *s = '\0';
-    mkdir(tmp, 0777);
-    *s = '/';
-  }
-  FILE *f = fopen(path, "wb");
-  if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
-    perror(path);
-    exit(2);
-  }
+  unit_write(path, text, strlen(text));
 }
 
 static const char *captured(void) {
   fflush(mem);
   return diags ? diags : "";
+}
+
+// Every row of a rows file in one list: rows_next's rows, copied out of
+// the arena each overwrites. NULL after reporting.
+static Node *rows_load(Ctx *c, const char *path, const Loc *from) {
+  Rows *r = rows_open(c, path, from);
+  if (!r)
+    return NULL;
+  Node *list = node_new_seq(c, (Loc){0});
+  for (const Node *row; (row = rows_next(r));)
+    node_seq_push(c, list, node_copy(c, row));
+  rows_close(r);
+  return list;
 }
 
 static void dump_to(FILE *out, const Node *n) {
@@ -133,9 +119,9 @@ static const char *want_tree(const Node *n, const char *want) {
   fclose(out);
   const char *why = NULL;
   if (strcmp(got, want) != 0)
-    why = fail("got %s", got);
+    why = unit_fail("got %s", got);
   else if (*captured())
-    why = fail("unexpected diagnostics:\n%s", captured());
+    why = unit_fail("unexpected diagnostics:\n%s", captured());
   free(got);
   return why;
 }
@@ -147,7 +133,7 @@ static const char *want_diag(const char *line) {
   for (const char *p = all; (p = strstr(p, line)); p++)
     if ((p == all || p[-1] == '\n') && (p[n] == '\n' || p[n] == '\0'))
       return NULL;
-  return fail("no line '%s' in:\n%s", line, all);
+  return unit_fail("no line '%s' in:\n%s", line, all);
 }
 
 static const char *both(const char *a, const char *b) { return a ? a : b; }
@@ -437,7 +423,7 @@ static void test_limits(void) {
                                          "(limit is 1000; raise it with "
                                          "--max-includes)")
                   ? NULL
-                  : fail("got:\n%s", captured())));
+                  : unit_fail("got:\n%s", captured())));
   for (int i = 0; i < 70; i++) {
     snprintf(name, sizeof name, "deep%d.yaml", i);
     snprintf(text, sizeof text, "include: deep%d.yaml\n", i + 1);
@@ -468,7 +454,7 @@ static void test_include_path(void) {
   const char *r = include_path(&ctx, node_get(doc, "gone"), "nope.csv");
   const char *why = p && strcmp(p, "site/data/r.csv") == 0
                         ? NULL
-                        : fail("got path '%s'", p ? p : "(null)");
+                        : unit_fail("got path '%s'", p ? p : "(null)");
   result("include-path",
          both(why, both(q || r ? "bad path accepted" : NULL,
                         both(want_diag("site/specs/s.yaml:2:6: error: path "
@@ -497,9 +483,9 @@ static const char *want_type(const Node *map, const char *key, ScalarType t,
                              const char *text) {
   const Node *v = node_get(map, key);
   if (!v || v->kind != NK_SCALAR)
-    return fail("'%s' missing or not a scalar", key);
+    return unit_fail("'%s' missing or not a scalar", key);
   if (node_type(v) != t || strcmp(v->text, text) != 0)
-    return fail("'%s' is '%s' of type %d", key, v->text, node_type(v));
+    return unit_fail("'%s' is '%s' of type %d", key, v->text, node_type(v));
   return NULL;
 }
 
@@ -524,7 +510,7 @@ static void test_defines(void) {
   if (!why)
     why = want_type(ov, "e", ST_NULL, "");
   if (!why && ov->npairs != 7)
-    why = fail("%d overrides", ov->npairs);
+    why = unit_fail("%d overrides", ov->npairs);
   result("vars-define-typing", both(why, *captured() ? captured() : NULL));
 }
 
@@ -739,7 +725,7 @@ static void test_cycles_and_limits(void) {
               both(want_diag("spec.yaml:3:8: error: variable 'a' refers to "
                              "itself: a -> b -> a"),
                    count_lines("spec.yaml") == 1 ? NULL
-                                                 : fail("%s", captured()))));
+                                                 : unit_fail("%s", captured()))));
   begin();
   n = expand_text("vars:\n"
                   "  brand: {name: Acme, tag: \"${brand.name} rocks\"}\n"
@@ -763,7 +749,7 @@ static void test_cycles_and_limits(void) {
                                          "references (limit is 64; raise "
                                          "it with --max-var-depth)")
                   ? NULL
-                  : fail("%s", captured())));
+                  : unit_fail("%s", captured())));
   // Each variable doubles the one before: 2^40 bytes if nothing stopped it.
   len = (size_t)sprintf(text, "vars:\n  v0: xxxxxxxxxxxxxxxx\n");
   for (int i = 1; i <= 40; i++)
@@ -776,7 +762,7 @@ static void test_cycles_and_limits(void) {
               count_lines("spec.yaml") == 1 &&
                       strstr(captured(), "error: variable expansion too large")
                   ? NULL
-                  : fail("%s", captured())));
+                  : unit_fail("%s", captured())));
   free(text);
 }
 
@@ -863,7 +849,7 @@ static void test_csv(void) {
     Loc a = node_get(rows->items[1], "text")->loc;
     Loc b = node_get(rows->items[2], "n")->loc;
     if (a.line != 3 || a.col != 3 || b.line != 6 || b.col != 11)
-      why = fail("locations %d:%d and %d:%d", a.line, a.col, b.line, b.col);
+      why = unit_fail("locations %d:%d and %d:%d", a.line, a.col, b.line, b.col);
   }
   result("rows-csv", why);
 }
@@ -988,5 +974,5 @@ int main(void) {
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
   if (system(cmd) != 0)
     fprintf(stderr, "could not remove %s\n", dir);
-  return failures ? 1 : 0;
+  return unit_status();
 }

@@ -10,22 +10,10 @@
 // open_memstream and compared in a short form, one line each:
 // "LINE:COL: SEVERITY: MESSAGE [HINT]" (the source line and caret that
 // diag.c prints in between are left out).
-#include "../../compiler/hgc.h"
+#include "unit.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-static int failures;
-
-static void result(const char *name, const char *why) {
-  if (why) {
-    printf("not ok %s: %s\n", name, why);
-    failures++;
-  } else {
-    printf("ok %s\n", name);
-  }
-}
 
 typedef struct {
   bool loaded; // the YAML loaded and has a `script` key
@@ -110,7 +98,7 @@ static void check(const char *name, const char *yaml, const char *text,
   else if (text && strcmp(r.sc.text, text) != 0)
     snprintf(why, sizeof why, "text\n  got:  '%s'\n  want: '%s'", r.sc.text,
              text);
-  result(name, r.loaded && strcmp(r.diags, diags) == 0 && r.ok == want_ok &&
+  unit_result(name, r.loaded && strcmp(r.diags, diags) == 0 && r.ok == want_ok &&
                        (!text || strcmp(r.sc.text, text) == 0)
                    ? NULL
                    : why);
@@ -128,7 +116,7 @@ static void check_counts(const char *name, const char *yaml, int chars,
            "want %d %d %d %ld",
            s->chars, s->words, s->pauses, s->pause_ms, r.diags, chars, words,
            pauses, pause_ms);
-  result(name, r.ok && s->chars == chars && s->words == words &&
+  unit_result(name, r.ok && s->chars == chars && s->words == words &&
                        s->pauses == pauses && s->pause_ms == pause_ms
                    ? NULL
                    : why);
@@ -415,18 +403,18 @@ static void test_plan(void) {
   // "Hi <break time="1s"/> there" counts 7 characters: at the limit, fine
   const char *yaml = "script: Hi <break time=\"1s\"/> there\n";
   Run r = compile(yaml, 7, false);
-  result("plan_at_limit", r.ok && !*r.diags ? NULL : r.diags);
+  unit_result("plan_at_limit", r.ok && !*r.diags ? NULL : r.diags);
   run_free(&r);
   r = compile(yaml, 6, false);
   const char *want = "1:9: error: script of scene 1 is too long: 7 "
                      "characters (limit is 6) "
                      "[split the scene, or use a bigger --plan]";
   snprintf(why, sizeof why, "got '%s'", r.diags);
-  result("plan_over_limit", !r.ok && strcmp(r.diags, want) == 0 ? NULL : why);
+  unit_result("plan_over_limit", !r.ok && strcmp(r.diags, want) == 0 ? NULL : why);
   run_free(&r);
   // code points, not bytes: 5 characters in 10 bytes
   r = compile("script: ééééé\n", 5, false);
-  result("plan_counts_code_points", r.ok ? NULL : r.diags);
+  unit_result("plan_counts_code_points", r.ok ? NULL : r.diags);
   run_free(&r);
   // a script far over any plan is reported once, whatever its size
   size_t n = 3 << 20;
@@ -437,7 +425,7 @@ static void test_plan(void) {
   memcpy(big + n, "\n", 2);
   r = compile(big, 1500, false);
   snprintf(why, sizeof why, "got '%.200s'", r.diags);
-  result("plan_huge_script",
+  unit_result("plan_huge_script",
          !r.ok && strstr(r.diags, "is too long: 3145720 characters") ? NULL
                                                                      : why);
   run_free(&r);
@@ -495,7 +483,7 @@ static void test_warnings(void) {
         "1:22: warning: 3 exclamation marks in the script of scene 1 "
         "[keep one or two]");
   Run r = compile("script: Hi <break time=\"4s\"/> there\n", 1500, true);
-  result("werror_fails",
+  unit_result("werror_fails",
          !r.ok && strstr(r.diags, "1:12: error: pause of 4s") ? NULL : r.diags);
   run_free(&r);
 }
@@ -521,7 +509,7 @@ static void check_duration(const char *value, long want_ms,
            hint ? hint : "");
   bool ok = want_err ? err && strcmp(err, want_err) == 0 && hint
                      : !err && ms == want_ms;
-  result(name, ok ? NULL : why);
+  unit_result(name, ok ? NULL : why);
   ctx_free(&ctx);
 }
 
@@ -584,37 +572,39 @@ static void test_format_seconds(void) {
     char name[64];
     script_format_seconds(cases[i].ms, out);
     snprintf(name, sizeof name, "format_seconds %ld", cases[i].ms);
-    result(name, strcmp(out, cases[i].want) == 0 ? NULL : out);
+    unit_result(name, strcmp(out, cases[i].want) == 0 ? NULL : out);
   }
 }
 
 //
-// Hostile input: linear time, bounded output
+// Hostile input: bounded output
 //
 // `head`, then `unit` repeated on lines of their own in a literal block: a
-// script far over the plan, with many problems, still compiles in linear
-// time.
-static void check_fast(const char *name, const char *head, const char *unit,
+// script far over the plan, with many problems, fails with a bounded
+// report (the error limit), not one line per problem. Its time is the
+// hostile suite's and the benchmark's business: no test asserts a timing.
+static void check_bounded(const char *name, const char *head, const char *unit,
                        size_t repeat) {
   size_t ulen = strlen(unit);
   char *yaml = malloc(32 + strlen(head) + (ulen + 3) * repeat);
   size_t n = (size_t)sprintf(yaml, "script: |\n  %s\n", head);
   for (size_t i = 0; i < repeat; i++)
     n += (size_t)sprintf(yaml + n, "  %s\n", unit);
-  clock_t start = clock();
   Run r = compile(yaml, 1500, false);
-  double secs = (double)(clock() - start) / CLOCKS_PER_SEC;
-  result(name, !r.ok && secs < 5 ? NULL : "failed or too slow");
+  unit_result(name, !r.ok && strlen(r.diags) < 64 * 1024
+                        ? NULL
+                        : unit_fail("ok %d, %zu bytes of diagnostics", r.ok,
+                                    strlen(r.diags)));
   run_free(&r);
   free(yaml);
 }
 
 static void test_hostile(void) {
-  check_fast("long_unterminated_tag", "x <break", "a=b c='d'", 200000);
-  check_fast("long_bad_attr_quote", "x <break", "a=b c='d", 200000);
-  check_fast("many_bad_tags", "x", "<x> <break/> </y>", 100000);
-  check_fast("many_pauses", "x", "a <break time=\"3s\"/>", 100000);
-  check_fast("many_long_sentences", "x",
+  check_bounded("long_unterminated_tag", "x <break", "a=b c='d'", 200000);
+  check_bounded("long_bad_attr_quote", "x <break", "a=b c='d", 200000);
+  check_bounded("many_bad_tags", "x", "<x> <break/> </y>", 100000);
+  check_bounded("many_pauses", "x", "a <break time=\"3s\"/>", 100000);
+  check_bounded("many_long_sentences", "x",
              "a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a "
              "a.",
              20000);
@@ -632,5 +622,5 @@ int main(void) {
   test_duration();
   test_format_seconds();
   test_hostile();
-  return failures ? 1 : 0;
+  return unit_status();
 }
