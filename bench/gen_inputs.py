@@ -311,8 +311,9 @@ def jsonnet_entry(proj, name, spec, rows, files):
 
 
 def main():
-    if len(sys.argv) < 2:
-        sys.exit("usage: gen_inputs.py DIR [ROWS...]")
+    if len(sys.argv) < 2 or sys.argv[1].startswith("-"):
+        sys.exit(__doc__ if sys.argv[1:2] in (["-h"], ["--help"])
+                 else "usage: gen_inputs.py DIR [ROWS...]")
     proj = os.path.join(sys.argv[1], "proj")
     counts = [int(a) for a in sys.argv[2:]] or [100, 1000, 10000, 100000]
     write(os.path.join(proj, "brand.yaml"), BRAND)

@@ -36,6 +36,9 @@ void ctx_init(Ctx *ctx) {
   ctx->err = stderr;
   ctx->plan_chars = 1500;
   ctx->root = ".";
+  char cwd[PATH_MAX];
+  if (getcwd(cwd, sizeof cwd))
+    ctx->cwd = arena_strdup(ctx->perm, cwd);
   ctx->limits = (Limits){
       .bytes = HGC_MAX_SPEC_BYTES,
       .nodes = HGC_MAX_NODES,
@@ -146,13 +149,16 @@ static void clean(const char *in, char *out, size_t cap) {
 
 // A file name as messages show it: relative to the cwd when below it,
 // else absolute; cleaned, as file names are chosen by whoever wrote them.
+// The cwd is the one read at ctx_init. (A relative path is given to
+// realpath as it is: made absolute, every component of the cwd would cost
+// a readlink.)
 static const char *display_name(Ctx *ctx, const char *path) {
   char real[PATH_MAX];
-  char cwd[PATH_MAX];
   const char *name = path;
-  if (realpath(path, real) && getcwd(cwd, sizeof cwd)) {
-    size_t n = strlen(cwd);
-    name = strncmp(real, cwd, n) == 0 && real[n] == '/' ? real + n + 1 : real;
+  if (ctx->cwd && realpath(path, real)) {
+    size_t n = strlen(ctx->cwd);
+    name = strncmp(real, ctx->cwd, n) == 0 && real[n] == '/' ? real + n + 1
+                                                             : real;
   }
   size_t cap = 4 * strlen(name) + 8;
   char *out = arena_calloc(ctx->perm, cap);

@@ -155,19 +155,43 @@ static void note_row(Ctx *ctx, const Node *row, int row_no) {
           row->loc.file ? row->loc.file->display : "the rows");
 }
 
+// Ends a capture; false when there was one and it holds nothing, which
+// leaves the stream open for the next: opening one per row cost more
+// than compiling a small row.
+static bool log_stop(Ctx *ctx, RowLog *log) {
+  if (ctx->err == log->saved)
+    return true;
+  ctx->err = log->saved;
+  if (fflush(log->mem) == 0 && !log->len)
+    return false;
+  fclose(log->mem);
+  log->mem = NULL;
+  return true;
+}
+
+// The next row. What reading it reports (a problem of the rows file) is
+// printed as it is, after the note on the rows before it.
+static const Node *log_next_row(Ctx *ctx, RowLog *log, Rows *rows,
+                                int *row_no) {
+  log_begin(ctx, log);
+  const Node *row = rows_next(rows, row_no);
+  if (log_stop(ctx, log)) {
+    log_flush_same(ctx, log);
+    if (log->text)
+      fwrite(log->text, 1, log->len, ctx->err);
+    free(log->text);
+    log->text = NULL;
+    log->len = 0;
+  }
+  return row;
+}
+
 // Ends the capture of row `row_no` and prints what it held, with a note
 // naming the row, unless it is what the last printed row held.
 static void log_end(Ctx *ctx, RowLog *log, const Node *row, int row_no,
                     bool failed) {
-  if (ctx->err != log->saved) {
-    ctx->err = log->saved;
-    // A row that reported nothing leaves the stream empty for the next:
-    // opening one per row cost more than compiling a small row.
-    if (fflush(log->mem) == 0 && !log->len)
-      return;
-    fclose(log->mem);
-    log->mem = NULL;
-  }
+  if (!log_stop(ctx, log))
+    return;
   if (!log->text) { // not captured: already printed
     if (failed)
       note_row(ctx, row, row_no);
@@ -207,13 +231,14 @@ static int compile_rows(Ctx *ctx, const Node *doc, const char *path,
   Arena *row_arena = arena_new(); // emptied after each row, and reused
   RowLog log = {0};
   const Node *row;
-  for (int i = 0; (row = rows_next(rows)); i++) {
+  int no;
+  while ((row = log_next_row(ctx, &log, rows, &no))) {
     if (ctx->nerrors >= HGC_MAX_ERRORS) {
       log_flush_same(ctx, &log);
       note_at(ctx, row->loc,
               "rows from row %d on were not checked: too many "
               "errors (limit is %d)",
-              i + 1, HGC_MAX_ERRORS);
+              no, HGC_MAX_ERRORS);
       count = -1;
       break;
     }
@@ -222,16 +247,16 @@ static int compile_rows(Ctx *ctx, const Node *doc, const char *path,
       note_at(ctx, row->loc,
               "rows from row %d on were not checked: the expansion "
               "limit is spent",
-              i + 1);
+              no);
       count = -1;
       break;
     }
     int before = ctx->nerrors;
     ctx->arena = row_arena;
     log_begin(ctx, &log);
-    bool ok = compile_one(ctx, doc, path, overrides, row, i + 1, fn, user);
+    bool ok = compile_one(ctx, doc, path, overrides, row, no, fn, user);
     bool failed = !ok || ctx->nerrors > before;
-    log_end(ctx, &log, row, i + 1, failed);
+    log_end(ctx, &log, row, no, failed);
     if (failed)
       count = -1;
     else if (count >= 0)

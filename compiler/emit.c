@@ -361,7 +361,7 @@ static int write_all(int fd, const char *data, size_t len) {
 }
 
 int emit_spool_file(const char *path, const char *data, size_t len,
-                    char **tmp_out) {
+                    unsigned flags, char **tmp_out) {
   // DIR/.NAME.XXXXXX: same directory, so the rename cannot cross devices.
   const char *slash = strrchr(path, '/');
   size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
@@ -377,7 +377,10 @@ int emit_spool_file(const char *path, const char *data, size_t len,
   }
   // mkstemp makes the file 0600; give it the mode open(2) would.
   int err = write_all(fd, data, len);
-  if (!err && fchmod(fd, 0666 & ~current_umask()) != 0)
+  if (!err && !(flags & EMIT_PRIVATE) &&
+      fchmod(fd, 0666 & ~current_umask()) != 0)
+    err = errno;
+  if (!err && (flags & EMIT_DURABLE) && fsync(fd) != 0)
     err = errno;
   if (close(fd) != 0 && !err)
     err = errno;
@@ -390,12 +393,30 @@ int emit_spool_file(const char *path, const char *data, size_t len,
   return 0;
 }
 
-// No fsync: after a power loss the new file may come back empty, but
-// build artifacts are cheap to regenerate; the rename alone keeps
+// The rename is durable only once the directory entry is on disk too.
+static int sync_dir(const char *path) {
+  const char *slash = strrchr(path, '/');
+  char *dir = slash == path ? strdup("/")
+              : slash       ? strndup(path, (size_t)(slash - path))
+                            : strdup(".");
+  if (!dir)
+    return ENOMEM;
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  free(dir);
+  if (fd < 0)
+    return errno;
+  int err = fsync(fd) == 0 || errno == EINVAL ? 0 : errno;
+  close(fd);
+  return err;
+}
+
+// Build artifacts are not durable: after a power loss a new file may come
+// back empty, but they are cheap to regenerate; the rename alone keeps
 // running readers from ever seeing a partial file.
-int emit_write_file(const char *path, const char *data, size_t len) {
+int emit_write_file(const char *path, const char *data, size_t len,
+                    unsigned flags) {
   char *tmp;
-  int err = emit_spool_file(path, data, len, &tmp);
+  int err = emit_spool_file(path, data, len, flags, &tmp);
   if (err)
     return err;
   if (rename(tmp, path) != 0) {
@@ -403,5 +424,5 @@ int emit_write_file(const char *path, const char *data, size_t len) {
     unlink(tmp);
   }
   free(tmp);
-  return err;
+  return err || !(flags & EMIT_DURABLE) ? err : sync_dir(path);
 }

@@ -143,6 +143,7 @@ typedef struct Ctx {
   FILE *err;           // where diagnostics go (stderr)
   int plan_chars;      // --plan: script character limit (default 1500)
   const char *root;    // project root, absolute, no trailing slash
+  const char *cwd;     // the cwd at ctx_init, or NULL when unreadable
   const char *api;     // --api v2|v3: wins over the spec's `api`, or NULL
   Limits limits;       // --max-*: set by ctx_init, raised by options
   size_t read_bytes;   // input read for the current spec (limits.bytes)
@@ -334,16 +335,19 @@ Node *vars_expand(Ctx *ctx, const Node *doc, const Node *overrides,
 //
 // Batch rows: a CSV file (RFC 4180, header row, BOM allowed; every cell
 // a quoted-style string scalar with its own line and column) or a YAML
-// file holding a list of maps. rows_open checks the whole file and
-// reports every problem in it; NULL after reporting. `from` is where the
-// rows file was named (may be NULL). It allocates in ctx->arena, which
-// must outlive the Rows. rows_next then reads the file again, a row at a
-// time: the next row as a map, valid until the next call, or NULL at the
-// end. So a batch holds one row, never the whole file's rows. rows_close
-// frees what the rows hold outside ctx->arena.
+// file holding a list of maps. rows_open checks a whole CSV file and
+// reports every problem in it, or reads a YAML file up to its first row
+// and reports one that holds no rows; NULL after reporting. `from` is
+// where the rows file was named (may be NULL). It allocates in
+// ctx->arena, which must outlive the Rows. rows_next then reads a row at
+// a time: the next row as a map, valid until the next call, and its
+// number in the file (*row_no), or NULL at the end. In a YAML file it
+// reports problems as it reaches them and skips a row that has one (the
+// batch fails). So a batch holds one row, never the whole file's rows.
+// rows_close frees what the rows hold outside ctx->arena.
 typedef struct Rows Rows;
 Rows *rows_open(Ctx *ctx, const char *path, const Loc *from);
-const Node *rows_next(Rows *r);
+const Node *rows_next(Rows *r, int *row_no);
 void rows_close(Rows *r);
 
 //
@@ -616,15 +620,22 @@ char *emit_json(const json_t *v, size_t *len);
 // The artifact document of §6 wrapped around req (steals nothing); NULL
 // when a name or path is not valid UTF-8.
 json_t *emit_artifact(const Spec *spec, const Request *req);
+// How emit_write_file writes; 0 suits build artifacts.
+enum {
+  EMIT_DURABLE = 1, // sync the file before the rename and the directory
+                    // after: the contents survive a power loss
+  EMIT_PRIVATE = 2, // mode 0600, not the mode open(2) would give
+};
 // Writes data to path through a temp file in the same directory and a
 // rename, so readers never see a partial file. Returns 0 or an errno.
-int emit_write_file(const char *path, const char *data, size_t len);
+int emit_write_file(const char *path, const char *data, size_t len,
+                    unsigned flags);
 // The first half of that: writes data to a new temp file beside path,
 // DIR/.NAME.XXXXXX (the X's are the last six characters of *tmp,
 // malloc'd), to be renamed to path later. Returns 0 or an errno, and
 // then leaves no file.
 int emit_spool_file(const char *path, const char *data, size_t len,
-                    char **tmp);
+                    unsigned flags, char **tmp);
 
 //
 // driver.c: the pipeline for one spec file, and its batch rows

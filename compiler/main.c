@@ -974,7 +974,7 @@ static void put_artifact(Build *b, const char *name, char *text, size_t len,
   } else if (out_dir_ready(b)) {
     char *path = out_path(a, name);
     char *tmp;
-    int e = emit_spool_file(path, text, len, &tmp);
+    int e = emit_spool_file(path, text, len, 0, &tmp);
     if (e) {
       msg_error("cannot write '%s': %s", path, strerror(e));
       b->failed = true;
@@ -1124,7 +1124,7 @@ static int finish_preview(Build *b) {
     fwrite(b->page, 1, b->page_len, stdout);
     return fflush(stdout) == 0 ? HGC_OK : HGC_ESPEC;
   }
-  int e = emit_write_file(out, b->page, b->page_len);
+  int e = emit_write_file(out, b->page, b->page_len, 0);
   if (e) {
     msg_error("cannot write '%s': %s", out, strerror(e));
     return HGC_ESPEC;

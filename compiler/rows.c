@@ -3,19 +3,25 @@
 //
 // Input: a rows file, chosen by its extension: .csv, or .yaml/.yml.
 // Output: one map per data row, keyed by column name, in file order, a
-// row at a time. The file is read twice: once whole, to report every
-// problem it has before any row compiles (as when rows were loaded as one
-// list), then a row at a time, each row in an arena emptied for the next,
-// so a batch of any length holds one row (the file itself is mapped, and
-// read through a window: diag_map_file). CSV follows RFC 4180: a header
-// row, then records of comma-separated fields; a quoted field may hold
-// commas, line breaks and doubled quotes; records end in CRLF or LF (a
-// lone CR too); lines with nothing on them are skipped. Every cell is a
-// quoted-style scalar, a string, at its own line and column; a CRLF
-// inside a quoted cell reads as LF, so a file gives the same text on any
-// system. YAML rows are a list of maps whose values are scalars. A rows
-// file without rows is an error: a batch of nothing would quietly build
-// nothing.
+// row at a time, each row in an arena emptied for the next, so a batch of
+// any length holds one row (the file itself is mapped, and read through a
+// window: diag_map_file). A CSV file is read twice: once to report every
+// problem it has before any row compiles, then as the rows compile. A
+// YAML file is read once, as the rows compile: a second parse would cost
+// as much as a tenth of a row. Its problems are reported when the reader
+// reaches them, after the diagnostics of the rows before: one that stops
+// reading (YAML that never closes, too many nodes) ends the rows, a row
+// of the wrong shape is skipped, and either fails the build, which then
+// writes nothing. A YAML file that holds no rows, or a YAML error before
+// the first row ends, is reported before any row compiles. CSV follows
+// RFC 4180: a header row, then records of comma-separated fields; a
+// quoted field may hold commas, line breaks and doubled quotes; records
+// end in CRLF or LF (a lone CR too); lines with nothing on them are
+// skipped. Every cell is a quoted-style scalar, a string, at its own line
+// and column; a CRLF inside a quoted cell reads as LF, so a file gives
+// the same text on any system. YAML rows are a list of maps whose
+// values are scalars. A rows file without rows is an error: a batch of
+// nothing would quietly build nothing.
 #include "hgc.h"
 
 #include <stdlib.h>
@@ -208,142 +214,159 @@ struct Rows {
   SourceFile *f;
   Arena *items;    // the current row, emptied before the next
   bool keep_items; // YAML anchors: a later row may alias an earlier one
+  int nrows;       // rows read so far, good or not
+  bool ended;      // the end was reached and its errors reported
   // CSV
   Csv csv;     // at the first record after the header, then onwards
   Node **cols; // the header's cells
   int ncols;
+  Loc header;
   // YAML
   Loader *yaml;
+  const Node *first; // the first row, read by rows_open to see it is one
 };
 
-// Reads every record once, reporting what is wrong; the rows are not
-// kept. Leaves r->csv at the first record after the header.
-static bool check_csv(Rows *r) {
-  Ctx *ctx = r->ctx;
-  Csv *c = &r->csv;
-  Loc at;
-  if (!record(c, &at)) {
-    if (!c->stop)
-      error_at(ctx, (Loc){r->f, 1, 1},
-               "write a header line, then one line per video",
-               "rows file is empty");
-    return false;
-  }
-  r->cols = read_header(c, &r->ncols);
-  Loc header = at;
-  Csv start = *c;
-  Arena *keep = ctx->arena;
-  ctx->arena = r->items;
-  int nrecords = 0;
-  while (record(c, &at)) {
-    nrecords++;
-    if (c->n != r->ncols)
-      error_at(ctx, c->n > r->ncols ? c->cells[r->ncols]->loc : at,
-               c->n > r->ncols ? "quote fields that contain commas"
-                               : "add the missing fields (an empty one is "
-                                 "written ,,)",
-               "expected %d field%s as in the header, found %d", r->ncols,
-               r->ncols == 1 ? "" : "s", c->n);
-    arena_reset(r->items);
-    diag_release(r->f, c->pos);
-  }
-  ctx->arena = keep;
-  if (!c->stop && !nrecords)
-    error_at(ctx, header, "add one line per video under the header",
-             "rows file has a header but no rows");
-  *c = start;
-  return true;
-}
-
+// The next record as a row; NULL at the end or after an error that
+// stops reading. A record of the wrong length is reported, and stands as
+// an empty row (rows_next skips it).
 static const Node *next_csv(Rows *r) {
   Csv *c = &r->csv;
   Loc at;
   if (!record(c, &at))
     return NULL;
   diag_release(r->f, c->pos);
+  if (c->n != r->ncols) {
+    error_at(r->ctx, c->n > r->ncols ? c->cells[r->ncols]->loc : at,
+             c->n > r->ncols ? "quote fields that contain commas"
+                             : "add the missing fields (an empty one is "
+                               "written ,,)",
+             "expected %d field%s as in the header, found %d", r->ncols,
+             r->ncols == 1 ? "" : "s", c->n);
+    return node_new_map(r->ctx, at);
+  }
   Node *row = node_new_map(r->ctx, at);
   for (int i = 0; i < r->ncols; i++)
     node_map_put(r->ctx, row, r->cols[i], c->cells[i]);
   return row;
 }
 
-// The text before a YAML row may leave memory (diag_release).
-static void release_before(Rows *r, const Node *row) {
-  if (row->loc.line >= 1 && row->loc.line <= r->f->nlines)
-    diag_release(r->f, r->f->line_starts[row->loc.line - 1]);
-}
-
-// Is the row a map of scalars? Reports why not when `report`.
-static bool row_shape(Ctx *ctx, const Node *row, int row_no, bool report) {
+// Reports a row that is not a map of scalars.
+static void row_shape(Ctx *ctx, const Node *row, int row_no) {
   if (row->kind != NK_MAP) {
-    if (report)
-      error_at(ctx, row->loc, "write the row as 'column: value' pairs",
-               "row %d must be a map, found %s", row_no, node_kind_name(row));
-    return false;
+    error_at(ctx, row->loc, "write the row as 'column: value' pairs",
+             "row %d must be a map, found %s", row_no, node_kind_name(row));
+    return;
   }
-  bool ok = true;
   for (int j = 0; j < row->npairs; j++) {
     const Node *v = row->pairs[j].value;
-    if (v->kind == NK_SCALAR)
-      continue;
-    ok = false;
-    if (!report)
-      break;
-    error_at(ctx, v->loc, "give the column one value",
-             "column '%s' of row %d must be a scalar, found %s",
-             row->pairs[j].key->text, row_no, node_kind_name(v));
+    if (v->kind != NK_SCALAR)
+      error_at(ctx, v->loc, "give the column one value",
+               "column '%s' of row %d must be a scalar, found %s",
+               row->pairs[j].key->text, row_no, node_kind_name(v));
   }
-  return ok;
 }
 
-// Streams the whole file: load errors are reported as they come, and
-// each row's shape is checked, and reported when `report`. The first pass
-// runs without: shapes are reported by a second one only when the load
-// found nothing, as they were after a whole load.
-static bool shapes_pass(Rows *r, bool report, int *nitems, Node **doc) {
+// The next list item, its shape reported when it is not a row of
+// scalars; NULL at the end or after an error that stops reading.
+static const Node *next_yaml(Rows *r) {
+  const Node *row = r->first;
+  r->first = NULL;
+  if (!row && (row = load_stream_next(r->yaml))) {
+    r->keep_items = load_stream_anchored(r->yaml);
+    // The text before the row may leave memory (diag_release).
+    if (row->loc.line >= 1 && row->loc.line <= r->f->nlines)
+      diag_release(r->f, r->f->line_starts[row->loc.line - 1]);
+  }
+  if (row)
+    row_shape(r->ctx, row, r->nrows + 1);
+  return row;
+}
+
+// What the end of the file tells: a CSV header with no rows under it; a
+// YAML file read to its end (its first row was seen by rows_open).
+static void end_rows(Rows *r) {
+  if (r->ended)
+    return;
+  r->ended = true;
+  if (r->yaml) {
+    int nitems;
+    load_stream_end(r->yaml, &nitems);
+    r->yaml = NULL;
+  } else if (!r->csv.stop && !r->nrows) {
+    error_at(r->ctx, r->header, "add one line per video under the header",
+             "rows file has a header but no rows");
+  }
+}
+
+const Node *rows_next(Rows *r, int *row_no) {
   Ctx *ctx = r->ctx;
-  Loader *l = load_stream(ctx, r->f);
   Arena *keep = ctx->arena;
   ctx->arena = r->items;
-  bool ok = true;
-  int n = 0;
-  for (Node *row; (row = load_stream_next(l));) {
-    ok &= row_shape(ctx, row, ++n, report);
-    release_before(r, row);
-    if (!load_stream_anchored(l))
+  const Node *row;
+  bool yaml = r->yaml != NULL;
+  for (;;) {
+    if (!r->keep_items && !r->first)
       arena_reset(r->items);
+    int errors = ctx->nerrors;
+    row = r->ended ? NULL : yaml ? next_yaml(r) : next_csv(r);
+    if (!row)
+      break;
+    r->nrows++;
+    if (ctx->nerrors == errors) // a row the reader reported is skipped
+      break;
   }
+  if (!row)
+    end_rows(r);
   ctx->arena = keep;
-  *doc = load_stream_end(l, nitems);
-  return ok;
-}
-
-// A YAML rows file: a list of maps of scalars.
-static bool check_yaml(Rows *r) {
-  Ctx *ctx = r->ctx;
-  int nitems;
-  Node *doc;
-  bool shapes = shapes_pass(r, false, &nitems, &doc);
-  if (!doc)
-    return false;
-  if (doc->kind != NK_SEQ) {
-    error_at(ctx, doc->loc, "write one '- column: value' map per row",
-             "expected a list of rows, found %s", node_kind_name(doc));
-    return false;
-  }
-  if (!nitems)
-    error_at(ctx, doc->loc, "add a map per row", "rows file has no rows");
-  if (!shapes) {
-    arena_reset(r->items);
-    shapes_pass(r, true, &nitems, &doc);
-  }
-  return true;
+  *row_no = r->nrows;
+  return row;
 }
 
 static bool has_ext(const char *path, const char *ext) {
   size_t n = strlen(path);
   size_t e = strlen(ext);
   return n > e && strcasecmp(path + n - e, ext) == 0;
+}
+
+// Reads the header; false after reporting an empty file.
+static bool open_csv(Rows *r) {
+  Csv *c = &r->csv;
+  if (!record(c, &r->header)) {
+    if (!c->stop)
+      error_at(r->ctx, (Loc){r->f, 1, 1},
+               "write a header line, then one line per video",
+               "rows file is empty");
+    return false;
+  }
+  r->cols = read_header(c, &r->ncols);
+  return true;
+}
+
+// Reads up to the first row, to report a file that holds no list of rows
+// before any row compiles; false after reporting.
+static bool open_yaml(Rows *r) {
+  Ctx *ctx = r->ctx;
+  r->yaml = load_stream(ctx, r->f);
+  Arena *keep = ctx->arena;
+  ctx->arena = r->items;
+  r->first = load_stream_next(r->yaml);
+  ctx->arena = keep;
+  if (r->first) {
+    r->keep_items = load_stream_anchored(r->yaml);
+    return true;
+  }
+  int nitems;
+  Node *doc = load_stream_end(r->yaml, &nitems);
+  r->yaml = NULL;
+  r->ended = true;
+  if (!doc)
+    return false;
+  if (doc->kind != NK_SEQ)
+    error_at(ctx, doc->loc, "write one '- column: value' map per row",
+             "expected a list of rows, found %s", node_kind_name(doc));
+  else
+    error_at(ctx, doc->loc, "add a map per row", "rows file has no rows");
+  return false;
 }
 
 Rows *rows_open(Ctx *ctx, const char *path, const Loc *from) {
@@ -360,29 +383,25 @@ Rows *rows_open(Ctx *ctx, const char *path, const Loc *from) {
   Rows *r = arena_calloc(ctx->arena, sizeof *r);
   *r = (Rows){.ctx = ctx, .f = f, .items = arena_new()};
   r->csv = (Csv){.ctx = ctx, .keep = ctx->arena, .f = f};
-  if (!(csv ? check_csv(r) : check_yaml(r)) || ctx->nerrors != errors) {
+  bool ok = csv ? open_csv(r) : open_yaml(r);
+  if (ok && (csv || ctx->nerrors != errors)) {
+    // Every row is read for its errors first: always for CSV, where it
+    // costs little and keeps the cells limit from compiling 200,000 rows
+    // before failing; for YAML, whose second parse would cost a tenth of
+    // each row, only after an error before the first row ends.
+    Csv start = r->csv;
+    int row_no;
+    while (rows_next(r, &row_no))
+      ;
+    r->csv = start;
+    r->nrows = 0;
+    r->ended = false;
+  }
+  if (!ok || ctx->nerrors != errors) {
     rows_close(r);
     return NULL;
   }
-  arena_reset(r->items);
-  if (!csv)
-    r->yaml = load_stream(ctx, f);
   return r;
-}
-
-const Node *rows_next(Rows *r) {
-  Ctx *ctx = r->ctx;
-  if (!r->keep_items)
-    arena_reset(r->items);
-  Arena *keep = ctx->arena;
-  ctx->arena = r->items;
-  const Node *row = r->yaml ? load_stream_next(r->yaml) : next_csv(r);
-  if (r->yaml && row) {
-    r->keep_items = load_stream_anchored(r->yaml);
-    release_before(r, row);
-  }
-  ctx->arena = keep;
-  return row;
 }
 
 void rows_close(Rows *r) {

@@ -26,7 +26,8 @@
 
 typedef struct {
   Ctx *ctx;
-  const char *where; // "in scene 2", for messages about keys
+  const char *where; // "in 'defaults'", for messages about keys; NULL:
+  int scene;         // in scene `scene`, formatted only for a message
   SpecKind kind;     // what the spec lowers to
   LocSet said;       // what check_api() reported
 } V;
@@ -39,7 +40,13 @@ static const char *const ENDPOINTS[] = {
     "POST /v1/video.webm", "POST /v2/template/{id}/generate",
     "POST /v2/video_translate"};
 
-// Reports key as unknown where v->where says. The hint is a did-you-mean
+// Where a message about a key is, as v->where and v->scene say.
+static const char *where(V *v) {
+  return v->where ? v->where
+                  : arena_printf(v->ctx->arena, "in scene %d", v->scene);
+}
+
+// Reports key as unknown where where() says. The hint is a did-you-mean
 // among allowed[], or for a YAML 1.1 merge key ("<<: *base", which the
 // core schema hgc reads does not have) what to write instead.
 static void unknown_key(V *v, const Node *key, const char *const *allowed,
@@ -49,7 +56,7 @@ static void unknown_key(V *v, const Node *key, const char *const *allowed,
                ? "merge keys are not supported: use 'defaults:', or repeat "
                  "the keys"
                : diag_did_you_mean(v->ctx, key->text, allowed, n),
-           "unknown key '%s' %s", key->text, v->where);
+           "unknown key '%s' %s", key->text, where(v));
 }
 
 // Reports key, with a hint, unless the map of the format (schema.c: the
@@ -329,7 +336,8 @@ static void parse_character(V *v, const Node *n, CharKind kind,
     get_str(v, n, key, &c->id);
     return;
   }
-  if (!expect_map(v, n, key,
+  if (n->kind != NK_MAP &&
+      !expect_map(v, n, key,
                   arena_printf(v->ctx->arena, "write %s: ID or {id: ID}", key)))
     return;
   static const char *const engines[] = {"avatar_iv", "avatar_v", "avatar_iii"};
@@ -541,7 +549,7 @@ static int parse_slots(V *v, const Node *n, int scene_no, Scene *s) {
                arena_printf(v->ctx->arena, "keep either '%s' or '%s'",
                             seen[slot]->text, k),
                "'%s' and '%s' cannot be used together %s", seen[slot]->text,
-               k, v->where);
+               k, where(v));
       continue;
     }
     seen[slot] = key;
@@ -698,7 +706,8 @@ static void parse_scenes(V *v, const Node *n, const Node *defaults,
   for (int i = 0; i < n->nitems; i++) {
     const Node *sn = n->items[i];
     Scene *s = &spec->scenes[i];
-    v->where = arena_printf(v->ctx->arena, "in scene %d", i + 1);
+    v->where = NULL;
+    v->scene = i + 1;
     if (!expect_scene_map(v, sn, i + 1, "avatar",
                           "write the scene's keys, such as '- avatar: ID'"))
       continue;
@@ -1292,7 +1301,8 @@ static void parse_brief_scenes(V *v, const Node *n, AgentBrief *b) {
   b->nscenes = n->nitems;
   for (int i = 0; i < n->nitems; i++) {
     const Node *sn = n->items[i];
-    v->where = arena_printf(v->ctx->arena, "in scene %d", i + 1);
+    v->where = NULL;
+    v->scene = i + 1;
     if (expect_scene_map(v, sn, i + 1, "title",
                          "write '- title: ...' and the scene's keys"))
       parse_agent_scene(v, sn, i + 1, &b->scenes[i]);
@@ -1875,8 +1885,10 @@ static const struct {
 };
 
 static void parse_top_key(V *v, const Pair *p, Spec *spec) {
+  const char *k = p->key->text;
   for (int i = 0; i < COUNT(TOP_HANDLERS); i++)
-    if (strcmp(p->key->text, TOP_HANDLERS[i].key) == 0) {
+    if (k[0] == TOP_HANDLERS[i].key[0] &&
+        strcmp(k, TOP_HANDLERS[i].key) == 0) {
       TOP_HANDLERS[i].parse(v, p->value, spec);
       return;
     }
@@ -1910,7 +1922,7 @@ static void top_key_error(V *v, const Node *key, bool known) {
 
 Spec *validate_spec(Ctx *ctx, const Node *doc, const char *path) {
   int errors = ctx->nerrors;
-  V v = {ctx, "at the top level", KIND_VIDEO, {0}};
+  V v = {.ctx = ctx, .where = "at the top level", .kind = KIND_VIDEO};
   if (doc->kind != NK_MAP) {
     error_at(ctx, doc->loc, "a spec starts with 'hgc: 1'",
              "the top level of a spec must be a map, not %s",

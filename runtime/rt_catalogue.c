@@ -198,7 +198,7 @@ static void save_cache(const char *path, const json_t *cat) {
   size_t len;
   char *text = emit_json(cat, &len);
   if (!err)
-    err = text ? emit_write_file(path, text, len) : EFBIG;
+    err = text ? emit_write_file(path, text, len, 0) : EFBIG;
   free(text);
   if (err)
     msg_warn(NULL, "the catalogue was not saved to '%s': %s", path,

@@ -247,32 +247,6 @@ void rt_state_put_asset(RtState *s, const char *sha256, json_t *entry) {
   json_object_set_new(section(s, "assets"), sha256, entry);
 }
 
-static int write_all(int fd, const char *data, size_t len) {
-  while (len > 0) {
-    ssize_t n = write(fd, data, len);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      return errno;
-    }
-    data += n;
-    len -= (size_t)n;
-  }
-  return 0;
-}
-
-// The rename is durable only once the directory entry is on disk too.
-static int sync_dir(const char *path) {
-  char *dir = dir_of(path);
-  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  free(dir);
-  if (fd < 0)
-    return errno;
-  int err = fsync(fd) == 0 || errno == EINVAL ? 0 : errno;
-  close(fd);
-  return err;
-}
-
 bool rt_state_save(RtState *s) {
   if (s->depth <= 0)
     unreachable();
@@ -288,20 +262,7 @@ bool rt_state_save(RtState *s) {
     msg_error("cannot save the state file '%s': out of memory", s->path);
     return false;
   }
-  char *tmp = join(s->path, ".XXXXXX");
-  int fd = mkstemp(tmp);
-  int err = fd < 0 ? errno : write_all(fd, text, len);
-  if (!err && fsync(fd) != 0)
-    err = errno;
-  if (fd >= 0 && close(fd) != 0 && !err)
-    err = errno;
-  if (!err && rename(tmp, s->path) != 0)
-    err = errno;
-  if (err && fd >= 0)
-    unlink(tmp);
-  if (!err)
-    err = sync_dir(s->path);
-  free(tmp);
+  int err = emit_write_file(s->path, text, len, EMIT_DURABLE | EMIT_PRIVATE);
   free(text);
   if (err) {
     msg_error("cannot save the state file '%s': %s", s->path, strerror(err));

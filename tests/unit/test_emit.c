@@ -185,14 +185,15 @@ static void list_dir(const char *dir, char *out, size_t size) {
 // Writes data to dir/file under umask `mask` and checks the content, the
 // mode, and that dir then holds exactly `want_ls`.
 static void check_write(const char *name, const char *dir, const char *file,
-                        const char *data, mode_t mask, const char *want_ls) {
+                        const char *data, mode_t mask, unsigned flags,
+                        const char *want_ls) {
   char path[4096];
   char why[4096] = "";
   char ls[1024];
   char got[256] = "";
   snprintf(path, sizeof path, "%s/%s", dir, file);
   mode_t old = umask(mask);
-  int err = emit_write_file(path, data, strlen(data));
+  int err = emit_write_file(path, data, strlen(data), flags);
   umask(old);
   FILE *f = fopen(path, "r");
   if (f) {
@@ -207,7 +208,8 @@ static void check_write(const char *name, const char *dir, const char *file,
     snprintf(why, sizeof why, "content '%s'", quoted(got));
   else if (stat(path, &st) != 0)
     snprintf(why, sizeof why, "stat: %s", strerror(errno));
-  else if ((st.st_mode & 07777) != (0666 & ~mask))
+  else if ((st.st_mode & 07777) !=
+           (flags & EMIT_PRIVATE ? 0600 : 0666 & ~mask))
     snprintf(why, sizeof why, "mode %o", (unsigned)(st.st_mode & 07777));
   else if (strcmp(ls, want_ls))
     snprintf(why, sizeof why, "directory holds '%s'", ls);
@@ -223,7 +225,7 @@ static void check_write_fails(const char *name, const char *dir,
   char why[4096] = "";
   char ls[1024];
   snprintf(path, sizeof path, "%s/%s", dir, file);
-  int err = emit_write_file(path, "{}\n", 3);
+  int err = emit_write_file(path, "{}\n", 3, 0);
   list_dir(dir, ls, sizeof ls);
   if (err != want_err)
     snprintf(why, sizeof why, "error '%s', expected '%s'", strerror(err),
@@ -239,10 +241,16 @@ static void test_write_file(void) {
     unit_result("write-file", strerror(errno));
     return;
   }
-  check_write("write-file", dir, "a.json", "{\n  \"a\": 1\n}\n", 022, "a.json");
-  check_write("write-file-replaces", dir, "a.json", "[]\n", 022, "a.json");
-  check_write("write-file-umask", dir, "a.json", "{}\n", 077, "a.json");
-  check_write("write-file-empty", dir, "a.json", "", 022, "a.json");
+  check_write("write-file", dir, "a.json", "{\n  \"a\": 1\n}\n", 022, 0,
+              "a.json");
+  check_write("write-file-replaces", dir, "a.json", "[]\n", 022, 0,
+              "a.json");
+  check_write("write-file-umask", dir, "a.json", "{}\n", 077, 0, "a.json");
+  check_write("write-file-empty", dir, "a.json", "", 022, 0, "a.json");
+  check_write("write-file-durable", dir, "a.json", "{\"d\": 1}\n", 022,
+              EMIT_DURABLE, "a.json");
+  check_write("write-file-private", dir, "a.json", "{}\n", 022, EMIT_PRIVATE,
+              "a.json");
   check_write_fails("write-file-missing-dir", dir, "nope/b.json", ENOENT,
                     "a.json");
   char sub[4096];
@@ -254,7 +262,7 @@ static void test_write_file(void) {
   // A bare name writes into the current directory.
   char cwd[4096];
   if (getcwd(cwd, sizeof cwd) && chdir(dir) == 0) {
-    int err = emit_write_file("plain.json", "1\n", 2);
+    int err = emit_write_file("plain.json", "1\n", 2, 0);
     unit_result("write-file-bare-name", err ? strerror(err)
                                    : access("plain.json", F_OK)
                                        ? "no plain.json"

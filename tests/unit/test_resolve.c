@@ -59,14 +59,16 @@ static const char *captured(void) {
 // Every row of a rows file in one list: rows_next's rows, copied out of
 // the arena each overwrites. NULL after reporting.
 static Node *rows_load(Ctx *c, const char *path, const Loc *from) {
+  int errors = c->nerrors;
   Rows *r = rows_open(c, path, from);
   if (!r)
     return NULL;
   Node *list = node_new_seq(c, (Loc){0});
-  for (const Node *row; (row = rows_next(r));)
+  int no;
+  for (const Node *row; (row = rows_next(r, &no));)
     node_seq_push(c, list, node_copy(c, row));
   rows_close(r);
-  return list;
+  return c->nerrors == errors ? list : NULL;
 }
 
 static void dump_to(FILE *out, const Node *n) {
