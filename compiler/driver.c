@@ -56,13 +56,14 @@ const char *driver_root(Ctx *ctx, const char *opt_root) {
 
 // Runs the stages after include resolution for one row (or no row).
 static bool compile_one(Ctx *ctx, const Node *doc, const char *path,
-                        const Node *overrides, const Node *row, int row_no,
-                        ArtifactFn fn, void *user) {
+                        const char *source, const Node *overrides,
+                        const Node *row, int row_no, ArtifactFn fn,
+                        void *user) {
   int before = ctx->nerrors;
   Node *expanded = vars_expand(ctx, doc, overrides, row);
   if (!expanded || ctx->nerrors > before)
     return false;
-  Spec *spec = validate_spec(ctx, expanded, path);
+  Spec *spec = validate_spec(ctx, expanded, path, source);
   if (!spec || ctx->nerrors > before)
     return false;
   if (ctx->catalogue && !online_check(ctx, spec))
@@ -224,8 +225,8 @@ static void log_end(Ctx *ctx, RowLog *log, const Node *row, int row_no,
 // Compiles every row, so one run lists the errors of all rows; returns
 // the number of artifacts, or -1.
 static int compile_rows(Ctx *ctx, const Node *doc, const char *path,
-                        const Node *overrides, Rows *rows, ArtifactFn fn,
-                        void *user) {
+                        const char *source, const Node *overrides, Rows *rows,
+                        ArtifactFn fn, void *user) {
   int count = 0;
   Arena *spec_arena = ctx->arena;
   Arena *row_arena = arena_new(); // emptied after each row, and reused
@@ -254,7 +255,8 @@ static int compile_rows(Ctx *ctx, const Node *doc, const char *path,
     int before = ctx->nerrors;
     ctx->arena = row_arena;
     log_begin(ctx, &log);
-    bool ok = compile_one(ctx, doc, path, overrides, row, no, fn, user);
+    bool ok =
+        compile_one(ctx, doc, path, source, overrides, row, no, fn, user);
     bool failed = !ok || ctx->nerrors > before;
     log_end(ctx, &log, row, no, failed);
     if (failed)
@@ -284,12 +286,15 @@ int driver_compile(Ctx *ctx, const char *path, const CompileOptions *opts,
   Node *doc = include_resolve(ctx, path);
   Rows *rows =
       doc && ctx->nerrors == errors ? open_rows(ctx, doc, opts, &failed) : NULL;
+  const char *source = validate_source(ctx, path);
   if (!doc || failed || ctx->nerrors > errors) {
     // reported
   } else if (!rows) {
-    count = compile_one(ctx, doc, path, overrides, NULL, 0, fn, user) ? 1 : -1;
+    count = compile_one(ctx, doc, path, source, overrides, NULL, 0, fn, user)
+                ? 1
+                : -1;
   } else {
-    count = compile_rows(ctx, doc, path, overrides, rows, fn, user);
+    count = compile_rows(ctx, doc, path, source, overrides, rows, fn, user);
   }
   rows_close(rows);
   arena_free(ctx->arena);

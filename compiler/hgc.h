@@ -581,9 +581,14 @@ typedef struct Spec {
 } Spec;
 
 // Checks a merged, expanded spec document and builds the typed Spec.
-// `path` is the spec file as named on the command line. Reports every
-// problem it finds; returns NULL when any was an error.
-Spec *validate_spec(Ctx *ctx, const Node *doc, const char *path);
+// `path` is the spec file as named on the command line, `source` what
+// validate_source gave for it. Reports every problem it finds; returns
+// NULL when any was an error.
+Spec *validate_spec(Ctx *ctx, const Node *doc, const char *path,
+                    const char *source);
+// The spec file's path relative to ctx->root (ctx->arena), or NULL when
+// it is not below the root. Once per spec: a batch's rows share it.
+const char *validate_source(Ctx *ctx, const char *path);
 
 //
 // online.c: the spec against the account's catalogue (--online)

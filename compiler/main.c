@@ -659,7 +659,8 @@ typedef struct {
 } Record;
 
 typedef struct {
-  uint32_t fp;  // high bits of the name's hash, to skip most compares
+  uint32_t fp;  // low bits of the name's hash: its place in the table,
+                // and a check that skips most compares
   uint32_t rec; // its record's offset in Build.names / 8, + 1; 0: free
 } Slot;
 
@@ -772,11 +773,11 @@ static uint32_t file_index(Build *b, SourceFile *f) {
 // would go. Records are read only when the fingerprints agree.
 static Slot *name_slot(Build *b, const char *name, uint64_t h) {
   size_t mask = b->nslots - 1;
-  for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+  for (size_t i = (uint32_t)h & mask;; i = (i + 1) & mask) {
     Slot *s = &b->slots[i];
     if (!s->rec)
       return s;
-    if (s->fp != (uint32_t)(h >> 32))
+    if (s->fp != (uint32_t)h)
       continue;
     char *other = read_name(b, (uint64_t)(s->rec - 1) * 8);
     if (!other)
@@ -806,14 +807,10 @@ static void grow_slots(Build *b) {
   for (size_t i = 0; i < n; i++) {
     if (!old[i].rec)
       continue;
-    char *name = read_name(b, (uint64_t)(old[i].rec - 1) * 8);
-    if (!name)
-      out_of_memory();
-    size_t j = (size_t)name_hash(name) & mask;
+    size_t j = old[i].fp & mask; // no table has more than 2^32 slots
     while (b->slots[j].rec)
       j = (j + 1) & mask;
     b->slots[j] = old[i];
-    free(name);
   }
   free(old);
 }
@@ -864,7 +861,7 @@ static void add_name(Build *b, Slot *slot, const char *name, Origin here,
       fwrite(name, 1, r.len, b->names) != r.len ||
       fwrite(pad, 1, padded - r.len, b->names) != padded - r.len)
     write_error(b);
-  *slot = (Slot){(uint32_t)(name_hash(name) >> 32),
+  *slot = (Slot){(uint32_t)name_hash(name),
                  (uint32_t)(b->names_len / 8 + 1)};
   b->names_len += sizeof r + padded;
   b->narts++;

@@ -936,16 +936,12 @@ static void parse_name(V *v, const Node *doc, const char *path, Spec *spec) {
 
 // The spec's path relative to the project root, for the artifact. A spec
 // outside the root would make the artifact depend on where it was built.
-static const char *source_path(Ctx *ctx, const Node *doc, const char *path) {
+const char *validate_source(Ctx *ctx, const char *path) {
   char *real = realpath(path, NULL);
   size_t n = strlen(ctx->root);
   const char *out = NULL;
   if (real && strncmp(real, ctx->root, n) == 0 && real[n] == '/')
     out = arena_strdup(ctx->arena, real + n + 1);
-  else
-    error_at(ctx, (Loc){doc->loc.file, 0, 0},
-             "run hgc inside the project, or name it with --root",
-             "spec is outside the project root '%s'", ctx->root);
   free(real);
   return out;
 }
@@ -1920,7 +1916,8 @@ static void top_key_error(V *v, const Node *key, bool known) {
              KIND_NAMES[v->kind]);
 }
 
-Spec *validate_spec(Ctx *ctx, const Node *doc, const char *path) {
+Spec *validate_spec(Ctx *ctx, const Node *doc, const char *path,
+                    const char *source) {
   int errors = ctx->nerrors;
   V v = {.ctx = ctx, .where = "at the top level", .kind = KIND_VIDEO};
   if (doc->kind != NK_MAP) {
@@ -1932,7 +1929,11 @@ Spec *validate_spec(Ctx *ctx, const Node *doc, const char *path) {
   Spec *spec = arena_calloc(ctx->arena, sizeof *spec);
   spec->api = API_V2;
   spec->loc = doc->loc;
-  spec->source = source_path(ctx, doc, path);
+  spec->source = source;
+  if (!source)
+    error_at(ctx, (Loc){doc->loc.file, 0, 0},
+             "run hgc inside the project, or name it with --root",
+             "spec is outside the project root '%s'", ctx->root);
   spec->kind = v.kind = parse_header(&v, doc, &spec->api);
   // Defaults are written out: reviewers see what will be rendered.
   spec->dimension = spec->kind == KIND_WEBM
