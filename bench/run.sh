@@ -57,6 +57,9 @@ trap 'rm -rf "$tmp"' EXIT
 cc -std=c11 -Wall -Wextra -Werror -O2 -o "$tmp/floor" bench/floor.c \
   $(pkg-config --cflags --libs yaml-0.1 jansson)
 "$py" bench/gen_inputs.py "$tmp"
+# The inputs on disk, as a user's files would be: freshly written pages
+# (dirty, in large folios) would inflate hgc's mapped rows file.
+sync
 # hgc built without libcurl: since hgc loads libcurl only for the runtime
 # commands, it should start as fast.
 make --no-print-directory -s O="$tmp/o" BIN="$tmp/hgc-nocurl" NO_CURL=1 \

@@ -278,8 +278,16 @@ static char *map_text(int fd, size_t size) {
   size_t page = (size_t)sysconf(_SC_PAGESIZE);
   if (size < DIAG_MAP_MIN || size % page == 0)
     return NULL;
+  // The page cache may hold the file in large folios (up to 2 MiB, as a
+  // fresh write leaves it), which a fault maps whole and madvise gives
+  // back whole: dropping its clean pages and faulting page by page keeps
+  // what is resident near what is being read.
+  posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
   char *p = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
-  return p == MAP_FAILED ? NULL : p;
+  if (p == MAP_FAILED)
+    return NULL;
+  madvise(p, size, MADV_RANDOM);
+  return p;
 }
 
 static SourceFile *read_source(Ctx *ctx, const char *path, const Loc *from,
