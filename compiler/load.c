@@ -265,6 +265,10 @@ static bool is_float(const char *s, size_t n) {
 static ScalarType plain_type(const char *s, size_t n) {
   static const char *const nulls[] = {"~", "null", "Null", "NULL", NULL};
   static const char *const bools[] = {"true", "false", NULL};
+  // Most plain scalars are words (ids, text): only these first characters
+  // can start a null, a boolean or a number.
+  if (n && !strchr("~nNtf+-.0123456789", s[0]))
+    return ST_STRING;
   if (n == 0 || is_one_of(s, n, nulls))
     return ST_NULL;
   if (is_one_of(s, n, bools))
