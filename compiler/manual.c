@@ -375,10 +375,34 @@ static void bash_values(FILE *out, const CliTables *t) {
   fputs("    *) return 1 ;;\n  esac\n  return 0\n}\n", out);
 }
 
-// One case of _hgc: the command's options, and what its arguments are.
+// True when commands a and b complete alike: the same options, the same
+// kind of arguments.
+static bool completes_alike(const CliTables *t, int a, int b) {
+  for (int i = 0; i < t->nopts; i++)
+    if (applies(&t->opts[i], a) != applies(&t->opts[i], b))
+      return false;
+  Positional p = positional(&t->cmds[a]);
+  Positional q = positional(&t->cmds[b]);
+  if (p.nexts != q.nexts || strcmp(p.words, q.words) != 0)
+    return false;
+  for (int i = 0; i < p.nexts; i++)
+    if (strcmp(p.exts[i], q.exts[i]) != 0)
+      return false;
+  return true;
+}
+
+// One case of _hgc for cmd and every later command that completes alike;
+// nothing when an earlier one did (its case covers cmd).
 static void bash_command(FILE *out, const CliTables *t, int cmd) {
   const CliCommand *c = &t->cmds[cmd];
-  fprintf(out, "    %s)\n      opts='", c->name);
+  for (int j = 0; j < cmd; j++)
+    if (completes_alike(t, j, cmd))
+      return;
+  fprintf(out, "    %s", c->name);
+  for (int j = cmd + 1; j < t->ncmds; j++)
+    if (completes_alike(t, cmd, j))
+      fprintf(out, "|%s", t->cmds[j].name);
+  fputs(")\n      opts='", out);
   int col = 12;
   bool first = true;
   for (int i = 0; i < t->nopts; i++) {

@@ -105,14 +105,7 @@ _hgc() {
     schema)
       opts='-h --help -V --version'
       args=(_hgc_files) ;;
-    run)
-      opts='--api --api-key-file --catalogue -D --define --diagnostics -h
-        --help --jobs --max-age --max-bytes --max-cells --max-depth
-        --max-expansion --max-includes --max-nodes --max-var-depth --online -o
-        --out --plan --poll -q --quiet --refresh --resubmit --root --rows
-        --state --timeout --vars --verbose -V --version --werror'
-      args=(_hgc_files json yaml yml) ;;
-    submit)
+    run|submit)
       opts='--api --api-key-file --catalogue -D --define --diagnostics -h
         --help --jobs --max-age --max-bytes --max-cells --max-depth
         --max-expansion --max-includes --max-nodes --max-var-depth --online -o
@@ -125,14 +118,7 @@ _hgc() {
         --max-nodes --max-var-depth --plan -q --quiet --root --rows --state
         --timeout --vars --verbose -V --version --werror'
       args=(_hgc_files json yaml yml) ;;
-    wait)
-      opts='--api --api-key-file -D --define --diagnostics -h --help --jobs
-        --max-bytes --max-cells --max-depth --max-expansion --max-includes
-        --max-nodes --max-var-depth -o --out --plan --poll -q --quiet
-        --resubmit --root --rows --state --timeout --vars --verbose -V
-        --version --werror'
-      args=(_hgc_files json yaml yml) ;;
-    download)
+    wait|download)
       opts='--api --api-key-file -D --define --diagnostics -h --help --jobs
         --max-bytes --max-cells --max-depth --max-expansion --max-includes
         --max-nodes --max-var-depth -o --out --plan --poll -q --quiet
@@ -146,21 +132,13 @@ _hgc() {
       opts='--api-key-file --catalogue --format --gender -h --help --max-age
         --refresh --search --timeout --verbose -V --version'
       args=(_hgc_files) ;;
-    avatar)
+    avatar|templates|template)
       opts='--api-key-file --catalogue --format -h --help --max-age --refresh
         --timeout --verbose -V --version'
       args=(_hgc_files) ;;
     voices)
       opts='--api-key-file --catalogue --format --gender -h --help --language
         --max-age --refresh --timeout --verbose -V --version'
-      args=(_hgc_files) ;;
-    templates)
-      opts='--api-key-file --catalogue --format -h --help --max-age --refresh
-        --timeout --verbose -V --version'
-      args=(_hgc_files) ;;
-    template)
-      opts='--api-key-file --catalogue --format -h --help --max-age --refresh
-        --timeout --verbose -V --version'
       args=(_hgc_files) ;;
     completion)
       opts='-h --help -V --version'
