@@ -349,8 +349,7 @@ static SourceFile *read_source(Ctx *ctx, const char *path, const Loc *from,
   close(fd);
   if (!mapped)
     text[len] = '\0';
-  SourceFile *f =
-      new_source(ctx, path, display_name(ctx, path), text, len, from, mapped);
+  SourceFile *f = new_source(ctx, path, NULL, text, len, from, mapped);
   for (size_t i = 0, step = DIAG_RELEASE; i < f->len;) {
     size_t k = utf8_len((const unsigned char *)f->text + i, f->len - i);
     if (!k) {
@@ -366,6 +365,12 @@ static SourceFile *read_source(Ctx *ctx, const char *path, const Loc *from,
     }
   }
   return f;
+}
+
+const char *diag_display(Ctx *ctx, SourceFile *f) {
+  if (!f->display)
+    f->display = display_name(ctx, f->path);
+  return f->display;
 }
 
 SourceFile *diag_read_file(Ctx *ctx, const char *path, const Loc *from) {
@@ -464,9 +469,9 @@ static void print_text(Ctx *ctx, Loc loc, Severity sev, const char *hint,
   if (!loc.file)
     fputs("hgc: ", out);
   else if (loc.line < 1)
-    fprintf(out, "%s: ", loc.file->display);
+    fprintf(out, "%s: ", diag_display(ctx, loc.file));
   else
-    fprintf(out, "%s:%d:%d: ", loc.file->display, loc.line, loc.col);
+    fprintf(out, "%s:%d:%d: ", diag_display(ctx, loc.file), loc.line, loc.col);
   fprintf(out, "%s%s:%s %s\n", color(ctx, sev_color[sev]), sev_name[sev],
           color(ctx, C_RESET), msg);
   print_source(ctx, loc);
@@ -481,7 +486,7 @@ static void print_text(Ctx *ctx, Loc loc, Severity sev, const char *hint,
   for (const Loc *in = loc.file ? loc.file->included_from : NULL;
        in && in->file; in = in->file->included_from, level++) {
     if (level < INCLUDED_SHOWN || level == levels - 1)
-      fprintf(out, "  included from %s:%d\n", in->file->display, in->line);
+      fprintf(out, "  included from %s:%d\n", diag_display(ctx, in->file), in->line);
     else if (level == INCLUDED_SHOWN)
       fprintf(out, "  ... %d more levels of includes\n",
               levels - INCLUDED_SHOWN - 1);
@@ -493,7 +498,7 @@ static void print_json(Ctx *ctx, Loc loc, Severity sev, const char *hint,
   json_t *o = json_object();
   json_t *from = json_array();
   json_object_set_new(o, "file",
-                      loc.file ? json_string(loc.file->display) : json_null());
+                      loc.file ? json_string(diag_display(ctx, loc.file)) : json_null());
   json_object_set_new(o, "line", loc.line ? json_integer(loc.line) : json_null());
   json_object_set_new(o, "col", loc.col ? json_integer(loc.col) : json_null());
   json_object_set_new(o, "severity", json_string(sev_name[sev]));
@@ -502,7 +507,7 @@ static void print_json(Ctx *ctx, Loc loc, Severity sev, const char *hint,
   for (const Loc *in = loc.file ? loc.file->included_from : NULL;
        in && in->file; in = in->file->included_from) {
     json_t *l = json_object();
-    json_object_set_new(l, "file", json_string(in->file->display));
+    json_object_set_new(l, "file", json_string(diag_display(ctx, in->file)));
     json_object_set_new(l, "line", json_integer(in->line));
     json_array_append_new(from, l);
   }

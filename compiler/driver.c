@@ -153,7 +153,7 @@ static void log_flush_same(Ctx *ctx, RowLog *log) {
 
 static void note_row(Ctx *ctx, const Node *row, int row_no) {
   note_at(ctx, row->loc, "in row %d of '%s'", row_no,
-          row->loc.file ? row->loc.file->display : "the rows");
+          row->loc.file ? diag_display(ctx, row->loc.file) : "the rows");
 }
 
 // Ends a capture; false when there was one and it holds nothing, which

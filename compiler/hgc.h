@@ -96,7 +96,7 @@ typedef struct Loc Loc;
 // One input file, kept for the whole run so diagnostics can quote it.
 typedef struct SourceFile {
   const char *path;     // as opened (absolute or relative to cwd)
-  const char *display;  // relative to cwd when below it, else absolute
+  const char *display;  // NULL until shown: use diag_display
   const char *text;     // contents, BOM stripped, NUL-terminated
   size_t len;           // bytes in text
   uint32_t *line_starts; // byte offset of each line (files are < 4 GiB:
@@ -160,6 +160,9 @@ void ctx_free(Ctx *ctx);
 // first bad byte). `from` is the include or key that names the file, for
 // "included from" lines; NULL for files named on the command line.
 SourceFile *diag_read_file(Ctx *ctx, const char *path, const Loc *from);
+// The file's name as messages show it: relative to the cwd when below it,
+// else absolute. Made when first asked for: most files are never named.
+const char *diag_display(Ctx *ctx, SourceFile *f);
 // The same for a file read a part at a time, and maybe more than once
 // (a rows file): a big one is mapped, not copied, and diag_release(f,
 // offset) tells that the text before `offset` may leave memory (it comes
@@ -226,17 +229,15 @@ typedef struct {
 
 struct Node {
   NodeKind kind;
+  ScalarStyle style;  // NK_SCALAR
   Loc loc;            // where the node starts
   Loc end;            // just past where it ends
   // NK_SCALAR
   const char *text;   // value, NUL-terminated (may hold NULs: use len)
   size_t len;
-  ScalarStyle style;
-  // NK_MAP
-  Pair *pairs;
+  Pair *pairs;        // NK_MAP
+  Node **items;       // NK_SEQ
   int npairs;
-  // NK_SEQ
-  Node **items;
   int nitems;
   int cap; // pairs or items allocated; private to node_map_put/seq_push
 };

@@ -37,7 +37,7 @@ typedef struct {
 // costs a readlink per component and a getcwd for a relative path.)
 typedef struct {
   const char *root;  // ctx->root, canonical
-  const char *cwd;   // the cwd, or NULL when it cannot be read
+  const char *cwd;   // ctx->cwd
   const char **dirs; // pairs: a directory as joined, its canonical form
   int ndirs;         // pairs in dirs
   int cap;           // pairs allocated
@@ -71,13 +71,11 @@ static char *real_path(Ctx *ctx, const char *path) {
 }
 
 static void paths_init(Ctx *ctx, Paths *p) {
-  char cwd[PATH_MAX];
   *p = (Paths){0};
   p->root = real_path(ctx, ctx->root);
   if (!p->root)
     p->root = ctx->root;
-  if (getcwd(cwd, sizeof cwd))
-    p->cwd = arena_strdup(ctx->arena, cwd);
+  p->cwd = ctx->cwd;
 }
 
 // The canonical form of dir, from the cache or realpath; NULL with errno
@@ -150,12 +148,11 @@ static const char *from_cwd(const Paths *p, const char *real) {
 // The path made absolute and cleaned of "." and ".." by its text alone,
 // without following symlinks: where the user meant it to point.
 static const char *lexical_path(Ctx *ctx, const char *path) {
-  char cwd[PATH_MAX];
   const char *abs = path;
   if (path[0] != '/') {
-    if (!getcwd(cwd, sizeof cwd))
+    if (!ctx->cwd)
       return path;
-    abs = arena_printf(ctx->arena, "%s/%s", cwd, path);
+    abs = arena_printf(ctx->arena, "%s/%s", ctx->cwd, path);
   }
   char *out = arena_calloc(ctx->arena, strlen(abs) + 2);
   size_t n = 0;
@@ -272,28 +269,54 @@ static bool is_key(const Node *key, const char *name) {
   return key->len == strlen(name) && memcmp(key->text, name, key->len) == 0;
 }
 
-static int cmp_keys(const void *a, const void *b) {
-  const Node *x = (*(Pair *const *)a)->key;
-  const Node *y = (*(Pair *const *)b)->key;
+static int key_cmp(const Node *x, const Node *y) {
   if (x->len != y->len)
     return x->len < y->len ? -1 : 1;
   return memcmp(x->text, y->text, x->len);
 }
 
-// The pairs of map sorted by key, so that merging two big maps stays
-// O(n log n).
-static Pair **sorted_pairs(Ctx *ctx, const Node *map) {
-  Pair **idx =
-      arena_calloc(ctx->arena, sizeof *idx * (size_t)(map->npairs + 1));
-  for (int i = 0; i < map->npairs; i++)
-    idx[i] = &map->pairs[i];
-  qsort(idx, (size_t)map->npairs, sizeof *idx, cmp_keys);
-  return idx;
+static int cmp_keys(const void *a, const void *b) {
+  return key_cmp((*(Pair *const *)a)->key, (*(Pair *const *)b)->key);
 }
 
-static Pair *find_pair(Pair **idx, int n, Pair *p) {
-  Pair **hit = bsearch(&p, idx, (size_t)n, sizeof *idx, cmp_keys);
+// A map's pairs, to find keys in: a big map's sorted by key, so that
+// merging two big maps stays O(n log n); a small one's searched in turn.
+#define PAIRS_SCAN 8
+typedef struct {
+  const Node *map;
+  Pair **sorted; // NULL: the map is small
+} PairIndex;
+
+static PairIndex index_pairs(Ctx *ctx, const Node *map) {
+  PairIndex x = {map, NULL};
+  if (map->npairs <= PAIRS_SCAN)
+    return x;
+  x.sorted = arena_calloc(ctx->arena, sizeof *x.sorted * (size_t)map->npairs);
+  for (int i = 0; i < map->npairs; i++)
+    x.sorted[i] = &map->pairs[i];
+  qsort(x.sorted, (size_t)map->npairs, sizeof *x.sorted, cmp_keys);
+  return x;
+}
+
+static Pair *find_pair(const PairIndex *x, Pair *p) {
+  if (!x->sorted) {
+    for (int i = 0; i < x->map->npairs; i++)
+      if (key_cmp(x->map->pairs[i].key, p->key) == 0)
+        return &x->map->pairs[i];
+    return NULL;
+  }
+  Pair **hit = bsearch(&p, x->sorted, (size_t)x->map->npairs,
+                       sizeof *x->sorted, cmp_keys);
   return hit ? *hit : NULL;
+}
+
+// A new map with room for n pairs.
+static Node *new_map(Ctx *ctx, const Node *like, int n) {
+  Node *m = node_new_map(ctx, like->loc);
+  m->end = like->end;
+  m->pairs = arena_calloc(ctx->arena, sizeof(Pair) * (size_t)n);
+  m->cap = n;
+  return m;
 }
 
 // Merges over on top of base into a new node. `plain`: the map holds
@@ -306,16 +329,15 @@ static Node *merge(Ctx *ctx, Node *base, Node *over, bool plain, bool top) {
   if (!charge(ctx, over, sizeof(Node) + (sizeof(Pair) + 2 * sizeof(Pair *)) *
                                             pairs))
     return over; // reported; the result is never used
-  Node *m = node_new_map(ctx, over->loc);
-  m->end = over->end;
-  Pair **bidx = sorted_pairs(ctx, base);
-  Pair **oidx = sorted_pairs(ctx, over);
+  Node *m = new_map(ctx, over, (int)pairs);
+  PairIndex bidx = index_pairs(ctx, base);
+  PairIndex oidx = index_pairs(ctx, over);
   bool over_sets[SLOT_WHOLE + 1] = {false};
   for (int i = 0; i < over->npairs && !plain; i++)
     over_sets[key_slot(over->pairs[i].key)] = true;
   for (int i = 0; i < base->npairs; i++) {
     Pair *b = &base->pairs[i];
-    Pair *o = find_pair(oidx, over->npairs, b);
+    Pair *o = find_pair(&oidx, b);
     Slot slot = plain ? SLOT_NONE : key_slot(b->key);
     if (o) {
       Node *v = slot != SLOT_NONE
@@ -330,7 +352,7 @@ static Node *merge(Ctx *ctx, Node *base, Node *over, bool plain, bool top) {
   }
   for (int i = 0; i < over->npairs; i++) {
     Pair *o = &over->pairs[i];
-    if (!find_pair(bidx, base->npairs, o))
+    if (!find_pair(&bidx, o))
       node_map_put(ctx, m, o->key, o->value);
   }
   return m;
@@ -342,13 +364,13 @@ static Node *merge(Ctx *ctx, Node *base, Node *over, bool plain, bool top) {
 // "a.yaml -> b.yaml -> a.yaml"; a long chain shows its first and last
 // files.
 static const char *chain(Resolver *r, int from, const char *last) {
-  const char *s = r->stack[from].file->display;
+  const char *s = diag_display(r->ctx, r->stack[from].file);
   for (int i = from + 1; i < r->depth; i++) {
     if (i - from == 4 && r->depth - i > 4) {
       s = arena_printf(r->ctx->arena, "%s -> ...", s);
       i = r->depth - 4;
     }
-    s = arena_printf(r->ctx->arena, "%s -> %s", s, r->stack[i].file->display);
+    s = arena_printf(r->ctx->arena, "%s -> %s", s, diag_display(r->ctx, r->stack[i].file));
   }
   return arena_printf(r->ctx->arena, "%s -> %s", s, last);
 }
@@ -381,7 +403,7 @@ static Node *follow(Resolver *r, const Node *at, const Node *hgc, bool splice) {
   for (int i = 0; i < r->depth; i++)
     if (strcmp(r->stack[i].real, real) == 0) {
       error_at(ctx, at->loc, "remove one of the includes", "include cycle: %s",
-               chain(r, i, r->stack[i].file->display));
+               chain(r, i, diag_display(r->ctx, r->stack[i].file)));
       return NULL;
     }
   if (r->depth == ctx->limits.depth) {
@@ -511,8 +533,7 @@ static Node *resolve_map(Resolver *r, const Node *doc, const Node *at,
     }
     acc = acc ? merge(ctx, acc, child, false, true) : child;
   }
-  Node *self = node_new_map(ctx, doc->loc);
-  self->end = doc->end;
+  Node *self = new_map(ctx, doc, doc->npairs);
   for (int i = 0; i < doc->npairs; i++) {
     Pair *p = &doc->pairs[i];
     if (is_key(p->key, "include") || (at && is_key(p->key, "hgc")))

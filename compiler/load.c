@@ -17,10 +17,13 @@
 // list one at a time, keeping none: batch rows of any number.
 #include "hgc.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
 
 #define CORE_TAG "tag:yaml.org,2002:"
+// Keys of a map checked for duplicates one by one, before a table.
+#define KEYS_SCAN 8
 
 // An entry of a Table: an anchor, or a key of the map being read.
 typedef struct {
@@ -45,6 +48,7 @@ typedef struct {
   const char *anchor; // to define when the node ends, or NULL
   long start;         // Loader.count before this node
   Table keys;         // map: keys so far, to find duplicates
+  int kids;           // where its children start in Loader.kids
   bool flow;          // written [...] or {...}
 } Frame;
 
@@ -56,15 +60,19 @@ typedef struct {
 
 struct Loader {
   Ctx *ctx;
-  Arena *keep; // what outlives a streamed item: the stack, the line map
   SourceFile *f;
   yaml_parser_t parser;
   bool parser_ok; // initialised, to delete
   LineStart *lines; // libyaml line -> diag line; NULL when they agree
   int nlines;
-  Frame *stack; // open maps and lists, innermost last
+  Frame *stack; // open maps and lists, innermost last; malloc'd
   int depth;
   int cap;
+  // The children of the open maps and lists, innermost last (a map's as
+  // key, value): a node gets an array of its exact size when it closes.
+  Node **kids; // malloc'd; freed by loader_free
+  int nkids;
+  int kids_cap;
   Table anchors;
   long count; // nodes so far, as if every alias were expanded
   Node *root;
@@ -122,6 +130,18 @@ static Entry *table_put(Arena *a, Table *t, const char *name, size_t len) {
     e->len = len;
   }
   return e;
+}
+
+// Doubles a full array of the Loader's own. The stack and the kids are
+// malloc'd, not in an arena: the next file's loader reuses the memory.
+static void *grow_array(void *p, int *cap, size_t size) {
+  *cap = *cap ? 2 * *cap : 16;
+  p = realloc(p, size * (size_t)*cap);
+  if (!p) {
+    msg_error("out of memory");
+    abort();
+  }
+  return p;
 }
 
 //
@@ -470,15 +490,42 @@ static Node *check_key(Loader *l, Frame *fr, Node *key, Loc at) {
              "map key must be a scalar, not %s", node_kind_name(key));
     return NULL;
   }
-  Entry *e = table_find(&fr->keys, key->text, key->len);
-  if (e && e->name) {
+  // Most maps are small: their keys are compared one by one, and only a
+  // map that grows past KEYS_SCAN gets a table (which would otherwise
+  // cost more memory than the map).
+  Node **kids = l->kids + fr->kids;
+  int nkeys = (l->nkids - fr->kids) / 2;
+  if (!fr->keys.cap && nkeys >= KEYS_SCAN)
+    for (int i = 0; i < nkeys; i++) {
+      const Node *k = kids[2 * i];
+      table_put(l->ctx->arena, &fr->keys, k->text, k->len)->loc = k->loc;
+    }
+  const Loc *first = NULL;
+  if (fr->keys.cap) {
+    Entry *e = table_find(&fr->keys, key->text, key->len);
+    first = e->name ? &e->loc : NULL;
+  } else {
+    for (int i = 0; i < nkeys && !first; i++) {
+      const Node *k = kids[2 * i];
+      if (k->len == key->len && memcmp(k->text, key->text, k->len) == 0)
+        first = &k->loc;
+    }
+  }
+  if (first) {
     error_at(l->ctx, at, "remove or rename one of them", "duplicate key '%s'",
              key->text);
-    note_at(l->ctx, e->loc, "first defined here");
+    note_at(l->ctx, *first, "first defined here");
     return NULL;
   }
-  table_put(l->ctx->arena, &fr->keys, key->text, key->len)->loc = at;
+  if (fr->keys.cap)
+    table_put(l->ctx->arena, &fr->keys, key->text, key->len)->loc = at;
   return key;
+}
+
+static void push_kid(Loader *l, Node *n) {
+  if (l->nkids == l->kids_cap)
+    l->kids = grow_array(l->kids, &l->kids_cap, sizeof *l->kids);
+  l->kids[l->nkids++] = n;
 }
 
 // Places a finished node (NULL: one that was rejected) in its parent.
@@ -495,14 +542,16 @@ static void add_node(Loader *l, Node *n, Loc at) {
     }
   } else if (fr->node->kind == NK_SEQ) {
     if (n)
-      node_seq_push(l->ctx, fr->node, n);
+      push_kid(l, n);
   } else if (!fr->want_value) {
     fr->want_value = true;
     fr->key = n ? check_key(l, fr, n, at) : NULL;
   } else {
     fr->want_value = false;
-    if (fr->key && n)
-      node_map_put(l->ctx, fr->node, fr->key, n);
+    if (fr->key && n) {
+      push_kid(l, fr->key);
+      push_kid(l, n);
+    }
     fr->key = NULL;
   }
 }
@@ -580,24 +629,34 @@ static void open_node(Loader *l, NodeKind kind, const yaml_char_t *tag,
   }
   Node *n = new_node(l->ctx, kind, at);
   apply_tag(l, n, (const char *)tag);
-  if (l->depth == l->cap) {
-    Frame *old = l->stack;
-    l->cap = l->cap ? l->cap * 2 : 8;
-    l->stack = arena_calloc(l->keep, sizeof *l->stack * l->cap);
-    if (l->depth)
-      memcpy(l->stack, old, sizeof *l->stack * l->depth);
-  }
+  if (l->depth == l->cap)
+    l->stack = grow_array(l->stack, &l->cap, sizeof *l->stack);
   l->stack[l->depth++] = (Frame){
       .node = n,
       .anchor = anchor ? arena_strdup(l->ctx->arena, (const char *)anchor)
                        : NULL,
       .start = l->count - 1,
       .flow = flow,
+      .kids = l->nkids,
   };
 }
 
 static void close_node(Loader *l, yaml_mark_t end) {
   Frame fr = l->stack[--l->depth];
+  Node *n = fr.node;
+  int nkids = l->nkids - fr.kids;
+  Node **kids = l->kids + fr.kids;
+  if (n->kind == NK_MAP && nkids) {
+    n->npairs = n->cap = nkids / 2;
+    n->pairs = arena_calloc(l->ctx->arena, sizeof(Pair) * (size_t)n->npairs);
+    for (int i = 0; i < n->npairs; i++)
+      n->pairs[i] = (Pair){kids[2 * i], kids[2 * i + 1]};
+  } else if (nkids) {
+    n->nitems = n->cap = nkids;
+    n->items = arena_calloc(l->ctx->arena, sizeof(Node *) * (size_t)nkids);
+    memcpy(n->items, kids, sizeof(Node *) * (size_t)nkids);
+  }
+  l->nkids = fr.kids;
   fr.node->end = mark_loc(l, end);
   if (fr.flow)
     l->flow_line = fr.node->end.line;
@@ -740,7 +799,7 @@ static bool parse_event(Loader *l) {
 }
 
 static void loader_init(Loader *l, Ctx *ctx, SourceFile *f, bool stream) {
-  *l = (Loader){.ctx = ctx, .keep = ctx->arena, .f = f, .stream = stream,
+  *l = (Loader){.ctx = ctx, .f = f, .stream = stream,
                 .errors = ctx->nerrors};
   if (!yaml_parser_initialize(&l->parser)) {
     error_at(ctx, (Loc){f, 0, 0}, NULL, "out of memory reading YAML");
@@ -754,11 +813,20 @@ static void loader_init(Loader *l, Ctx *ctx, SourceFile *f, bool stream) {
   map_lines(l);
 }
 
-// The root after the whole stream was read, or NULL after reporting.
-static Node *loader_finish(Loader *l) {
+static void loader_free(Loader *l) {
   if (l->parser_ok)
     yaml_parser_delete(&l->parser);
   l->parser_ok = false;
+  free(l->kids);
+  free(l->stack);
+  l->kids = NULL;
+  l->stack = NULL;
+  l->nkids = l->kids_cap = l->depth = l->cap = 0;
+}
+
+// The root after the whole stream was read, or NULL after reporting.
+static Node *loader_finish(Loader *l) {
+  loader_free(l);
   if (l->ctx->nerrors != l->errors)
     return NULL;
   if (node_is_null(l->root)) {
@@ -798,9 +866,7 @@ bool load_stream_anchored(const Loader *l) { return l->anchored; }
 Node *load_stream_end(Loader *l, int *nitems) {
   *nitems = l->nitems;
   if (!l->done && !l->stop) { // left before the end
-    if (l->parser_ok)
-      yaml_parser_delete(&l->parser);
-    l->parser_ok = false;
+    loader_free(l);
     return NULL;
   }
   return loader_finish(l);
