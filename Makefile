@@ -58,7 +58,7 @@ deps:
 	@tools/deps.sh
 
 $(BIN): $(COMPILER_OBJ) $(RT_OBJ)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(RT_LIBS) -lm
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(RT_LIBS)
 
 $(O)/%.o: compiler/%.c compiler/hgc.h
 	@mkdir -p $(O)
@@ -76,10 +76,10 @@ $(O)/rt/%.o: runtime/%.c runtime/hgc_rt.h compiler/hgc.h
 $(UNIT_TESTS): $(O)/%: tests/unit/%.c tests/unit/unit.c tests/unit/unit.h \
                        $(LIB_OBJ) compiler/hgc.h
 	$(CC) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Icompiler $(LDFLAGS) -o $@ $< \
-	  tests/unit/unit.c $(LIB_OBJ) $(PKG_LIBS) -lm
+	  tests/unit/unit.c $(LIB_OBJ) $(PKG_LIBS)
 $(TEST_TOOLS): $(O)/%: tests/unit/%.c $(LIB_OBJ) compiler/hgc.h
 	$(CC) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Icompiler $(LDFLAGS) -o $@ $< \
-	  $(LIB_OBJ) $(PKG_LIBS) -lm
+	  $(LIB_OBJ) $(PKG_LIBS)
 
 units: $(UNIT_TESTS) $(TEST_TOOLS)
 
@@ -124,7 +124,7 @@ FUZZERS    := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 
 $(addprefix $(O)/,$(FUZZERS)): $(O)/%: tests/fuzz/%.c $(LIB_OBJ) compiler/hgc.h
 	$(CC) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Icompiler -fsanitize=fuzzer \
-	  -o $@ $< $(LIB_OBJ) $(PKG_LIBS) -lm
+	  -o $@ $< $(LIB_OBJ) $(PKG_LIBS)
 
 fuzz: deps
 	@tools/deps.sh clang

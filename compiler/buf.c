@@ -44,6 +44,13 @@ bool buf_add(Buf *b, const void *p, size_t n) {
   return true;
 }
 
+void buf_truncate(Buf *b, size_t len) {
+  if (len < b->len) {
+    b->len = len;
+    b->data[len] = '\0';
+  }
+}
+
 bool buf_addstr(Buf *b, const char *s) { return buf_add(b, s, strlen(s)); }
 
 // Scripts and JSON text are built a character at a time: when there is

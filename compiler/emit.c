@@ -303,11 +303,19 @@ static bool emit_value(Buf *b, const json_t *v, int depth) {
   unreachable();
 }
 
-// NULL when the text would pass EMIT_MAX_BYTES or memory runs out.
+bool emit_json_to(Buf *out, const json_t *v) {
+  size_t max = out->max;
+  if (EMIT_MAX_BYTES < max - out->len)
+    out->max = out->len + EMIT_MAX_BYTES;
+  bool ok = emit_value(out, v, 0) && buf_addc(out, '\n');
+  out->max = max;
+  return ok;
+}
+
 char *emit_json(const json_t *v, size_t *len) {
   Buf b;
   buf_init(&b, EMIT_MAX_BYTES);
-  if (!emit_value(&b, v, 0) || !buf_addc(&b, '\n'))
+  if (!emit_json_to(&b, v))
     return NULL;
   *len = b.len;
   return buf_take(&b);

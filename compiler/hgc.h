@@ -86,6 +86,7 @@ bool buf_addstr(Buf *b, const char *s) HGC_WUR;
 bool buf_addc(Buf *b, char c) HGC_WUR;
 bool buf_addf(Buf *b, const char *fmt, ...) HGC_WUR HGC_PRINTF(2, 3);
 char *buf_take(Buf *b); // caller frees (malloc'd); b is reset
+void buf_truncate(Buf *b, size_t len); // keeps the first len bytes
 void buf_free(Buf *b);
 
 //
@@ -211,6 +212,14 @@ void msg_error(const char *fmt, ...) HGC_PRINTF(1, 2);
 void msg_warn(Ctx *ctx, const char *fmt, ...) HGC_PRINTF(2, 3);
 
 _Noreturn void hgc_unreachable(const char *file, int line);
+
+// x rounded half away from zero, as llround does, for |x| < 2^53. hgc
+// links no libm: one library less to map at every start.
+static inline long long round_half_away(double x) {
+  long long i = (long long)x; // toward zero; x - i is exact
+  double frac = x - (double)i;
+  return i + (frac >= 0.5) - (frac <= -0.5);
+}
 #define unreachable() hgc_unreachable(__FILE__, __LINE__)
 
 //
@@ -623,6 +632,10 @@ Request lower_spec(Ctx *ctx, const Spec *spec);
 // sort_keys=True, ensure_ascii=False) plus "\n". malloc'd; caller frees.
 // NULL when over EMIT_MAX_BYTES (emit.c) or out of memory.
 char *emit_json(const json_t *v, size_t *len);
+// The same text added to out, which may hold texts before it; false (out
+// freed, as every failed add frees a Buf) past EMIT_MAX_BYTES for this
+// text, or past out's own cap.
+bool emit_json_to(Buf *out, const json_t *v);
 // The artifact document of §6 wrapped around req (steals nothing); NULL
 // when a name or path is not valid UTF-8.
 json_t *emit_artifact(const Spec *spec, const Request *req);

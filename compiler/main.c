@@ -648,6 +648,10 @@ typedef struct {
   FileState state; // --check: its file against it
 } Placed;
 
+// build -o - holds this many bytes of artifacts in memory, and moves
+// them to a temp file past it: a batch of any size runs in bounded memory.
+#define SPOOL_MEM (1 << 20)
+
 // An artifact in Build.names: this, then its name, padded to 8 bytes.
 typedef struct {
   uint32_t len;  // of the name
@@ -679,9 +683,12 @@ typedef struct {
   size_t out_bytes; // the artifacts' size, against ctx->limits.output
   DirState dir;     // -o DIR: there already, or created by this run
   int renamed;      // -o DIR: artifacts moved to their names at the end
-  FILE *spool;      // build -o -: the artifacts, for stdout at the end
-  char *page;       // preview -o FILE.html or -: the one page
-  size_t page_len;
+  // The artifact being put. build -o -: the artifacts for stdout, up to
+  // SPOOL_MEM bytes, and then the spool holds them; preview -o FILE.html
+  // or -: the one page.
+  Buf text;
+  FILE *spool; // build -o -: artifacts past SPOOL_MEM, for the end
+  bool page;   // preview: text starts with the page
   bool failed; // an output error was reported; nothing more is written
 } Build;
 
@@ -944,24 +951,32 @@ static bool out_dir_ready(Build *b) {
   return !b->failed;
 }
 
-// Sends an artifact's text (which this frees) where it waits for the end
-// of the run, or compares it with its file (--check).
-static void put_artifact(Build *b, const char *name, char *text, size_t len,
+// Moves the artifacts held for stdout to the spool.
+static void spill(Build *b) {
+  if (b->text.len && (b->spool || (b->spool = temp_file(b))) &&
+      fwrite(b->text.data, 1, b->text.len, b->spool) != b->text.len)
+    write_error(b);
+  buf_truncate(&b->text, 0);
+}
+
+// Sends the artifact's text, b->text from `start`, where it waits for the
+// end of the run, or compares it with its file (--check).
+static void put_artifact(Build *b, const char *name, size_t start,
                          Placed *placed) {
   const Args *a = b->args;
+  const char *text = b->text.data + start;
+  size_t len = b->text.len - start;
   bool to_stdout = strcmp(a->out_dir, "-") == 0;
+  bool keep = false;
   if (b->failed) {
     // reported; the run fails
   } else if (a->cmd == CMD_PREVIEW && (to_stdout || is_page_file(a->out_dir))) {
-    if (!b->page) { // a second page is refused at the end
-      b->page = text;
-      b->page_len = len;
-      return;
-    }
+    keep = !b->page; // a second page is refused at the end
+    b->page = true;
   } else if (to_stdout) {
-    if ((b->spool || (b->spool = temp_file(b))) &&
-        fwrite(text, 1, len, b->spool) != len)
-      write_error(b);
+    keep = true;
+    if (b->text.len > SPOOL_MEM)
+      spill(b);
   } else if (a->check) {
     char *path = out_path(a, name);
     placed->state = same_file(path, text, len) ? FILE_SAME
@@ -981,19 +996,26 @@ static void put_artifact(Build *b, const char *name, char *text, size_t len,
     }
     free(path);
   }
-  free(text);
+  if (!keep)
+    buf_truncate(&b->text, start);
 }
 
-// The text of an artifact: its request document, its body, or its page.
-static char *render(const Build *b, const Spec *spec, const Request *req,
-                    int row_no, size_t *len) {
-  if (b->args->cmd == CMD_PREVIEW)
-    return preview_page(spec, req, row_no, len);
+// Adds the text of an artifact to b->text: its request document, its
+// body, or its page. False (b->text emptied) when it cannot be written.
+static bool render(Build *b, const Spec *spec, const Request *req,
+                   int row_no) {
+  if (b->args->cmd == CMD_PREVIEW) {
+    size_t len;
+    char *page = preview_page(spec, req, row_no, &len);
+    bool ok = page && buf_add(&b->text, page, len);
+    free(page);
+    return ok;
+  }
   json_t *doc =
       b->args->body_only ? json_incref(req->body) : emit_artifact(spec, req);
-  char *text = doc ? emit_json(doc, len) : NULL;
+  bool ok = doc && emit_json_to(&b->text, doc);
   json_decref(doc);
-  return text;
+  return ok;
 }
 
 static bool keep_artifact(Ctx *ctx, const Spec *spec, const Request *req,
@@ -1004,10 +1026,11 @@ static bool keep_artifact(Ctx *ctx, const Spec *spec, const Request *req,
   if (!slot)
     return false;
   Placed placed = {0};
-  size_t len;
-  char *text = render(b, spec, req, row_no, &len);
+  size_t start = b->text.len;
+  bool kept = render(b, spec, req, row_no);
+  size_t len = kept ? b->text.len - start : 0;
   bool over = b->out_bytes > ctx->limits.output; // reported already
-  if (!text) {
+  if (!kept) {
     error_at(ctx, here.loc, "make the spec smaller",
              "artifact '%s' cannot be written (too large, or not UTF-8)",
              spec->name);
@@ -1019,14 +1042,14 @@ static bool keep_artifact(Ctx *ctx, const Spec *spec, const Request *req,
                "(the limit; raise it with --max-output)",
                spec->name, ctx->limits.output);
     b->out_bytes = ctx->limits.output + 1;
-    free(text);
-    text = NULL;
+    buf_truncate(&b->text, start);
+    kept = false;
   } else {
     b->out_bytes += len;
-    put_artifact(b, spec->name, text, len, &placed);
+    put_artifact(b, spec->name, start, &placed);
   }
   add_name(b, slot, spec->name, here, &placed);
-  return text != NULL;
+  return kept;
 }
 
 // Deletes the temp files of the artifacts from number `from` on, and
@@ -1060,8 +1083,15 @@ static int copy_spool(FILE *spool) {
 
 static int finish_build(Build *b) {
   const Args *a = b->args;
-  if (strcmp(a->out_dir, "-") == 0)
-    return b->spool ? copy_spool(b->spool) : HGC_OK;
+  if (strcmp(a->out_dir, "-") == 0) {
+    if (!b->spool) {
+      if (b->text.len)
+        fwrite(b->text.data, 1, b->text.len, stdout);
+      return fflush(stdout) == 0 && !ferror(stdout) ? HGC_OK : HGC_ESPEC;
+    }
+    spill(b);
+    return b->failed ? HGC_ESPEC : copy_spool(b->spool);
+  }
   if (!b->names) // no artifact
     return HGC_OK;
   if (fflush(b->names) != 0) {
@@ -1118,10 +1148,10 @@ static int finish_preview(Build *b) {
     return HGC_EUSAGE;
   }
   if (!file) {
-    fwrite(b->page, 1, b->page_len, stdout);
+    fwrite(b->text.data, 1, b->text.len, stdout);
     return fflush(stdout) == 0 ? HGC_OK : HGC_ESPEC;
   }
-  int e = emit_write_file(out, b->page, b->page_len, 0);
+  int e = emit_write_file(out, b->text.data, b->text.len, 0);
   if (e) {
     msg_error("cannot write '%s': %s", out, strerror(e));
     return HGC_ESPEC;
@@ -1143,7 +1173,7 @@ static int finish(Build *b, int rc) {
     fclose(b->spool);
   if (b->names)
     fclose(b->names);
-  free(b->page);
+  buf_free(&b->text);
   free(b->slots);
   free(b->files);
   return rc;
@@ -1223,6 +1253,7 @@ static int run(Ctx *ctx, Args *a) {
   if (rc >= 0)
     return rc;
   Build b = {.args = a};
+  buf_init(&b.text, SIZE_MAX);
   ArtifactFn fn = a->cmd == CMD_BUILD || a->cmd == CMD_PREVIEW
                        ? keep_artifact
                   : a->cmd == CMD_EXPLAIN ? explain_artifact

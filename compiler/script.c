@@ -32,10 +32,13 @@
 #define LOC_BUDGET 256
 
 enum { RE_TAG, RE_ATTR, RE_COUNT };
+#define RE_JIT_AFTER 500
 
 // Both patterns are anchored where the match starts, which lets PCRE2's
-// JIT (when the library has one) run them: a script is scanned once per
-// batch row.
+// JIT (when the library has one) run them once they have been matched
+// RE_JIT_AFTER times: a batch scans a script per scene per row, while a
+// small run would spend more compiling (and mapping the code) than it
+// saves.
 static const char *const re_src[RE_COUNT] = {
     // A whole tag, anchored at its '<'. Groups: 1 the '/' of </name>,
     // 2 the name, 3 the attributes, 4 the '/' of <name/>. Unquoted values
@@ -52,10 +55,12 @@ static const char *const re_src[RE_COUNT] = {
 };
 
 // Compiled on first use and kept for the run (never freed: the patterns
-// are constants, and every compilation reuses them). Without a JIT,
-// pcre2_match interprets them: same results, slower.
+// are constants, and every compilation reuses them). Until the JIT
+// compiles them, or without one, pcre2_match interprets them: same
+// results, slower.
 static pcre2_code *re_get(int id) {
   static pcre2_code *code[RE_COUNT];
+  static int uses[RE_COUNT];
   if (!code[id]) {
     int err;
     PCRE2_SIZE at;
@@ -63,8 +68,9 @@ static pcre2_code *re_get(int id) {
                              PCRE2_ANCHORED, &err, &at, NULL);
     if (!code[id])
       unreachable();
-    pcre2_jit_compile(code[id], PCRE2_JIT_COMPLETE);
   }
+  if (++uses[id] == RE_JIT_AFTER)
+    pcre2_jit_compile(code[id], PCRE2_JIT_COMPLETE);
   return code[id];
 }
 

@@ -763,7 +763,7 @@ static bool get_side(V *v, const Node *n, const char *what, int *out) {
   if (!get_num(v, n, what, &num))
     return false;
   if (!num.is_int) {
-    long long even = fabs(num.d) < 1e6 ? llround(num.d / 2) * 2 : 1080;
+    long long even = fabs(num.d) < 1e6 ? round_half_away(num.d / 2) * 2 : 1080;
     error_at(
         v->ctx, n->loc,
         arena_printf(v->ctx->arena, "use a whole number, such as %lld", even),

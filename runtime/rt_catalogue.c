@@ -55,7 +55,7 @@ bool rt_parse_duration(const char *s, size_t len, long long *ms) {
       double v = d * units[i].ms;
       if (!isfinite(v) || v < 1 || v > (double)RT_MAX_DURATION_MS)
         return false;
-      *ms = llround(v);
+      *ms = round_half_away(v);
       return true;
     }
   return false;
