@@ -7,14 +7,17 @@ Usage: bench.py --dir DIR --hgc HGC --floor FLOOR [--python PY]
                 [--jsonnet JSONNET] [--nocurl HGC2] [--runs N] [--videos N]
 
 DIR holds the inputs of gen_inputs.py. Every tool runs on the same
-input, in the same run: hgc and the floor N times (default 3), Python
-and jsonnet, whose runs take seconds, once. The table shows the median
-wall time, the median CPU time (user + sys) and the peak RSS of the
-largest run (/usr/bin/time's %M: getrusage of the child of a small
-process, where a child forked from this script would count the script's
-own memory). HGC2, hgc built without libcurl, checks that hgc, which
-loads libcurl only for the runtime commands, starts as fast. Ratios use
-CPU time, which a busy machine disturbs less than wall time. Then the
+input, in the same run: hgc, HGC2 and the floor in turn, N times each
+(default 5; the inputs that take milliseconds QUICK times as many), so
+that a change in the machine's load falls on all three alike; Python and
+jsonnet, whose runs take seconds, once. The table shows the median wall
+time and the median CPU time (user + sys of the tool's own process, from
+wait4), and the peak RSS of one more run under /usr/bin/time (its %M:
+getrusage of the child of a small process, where a child forked from
+this script would count the script's own memory; time's own CPU is not
+counted). HGC2, hgc built without libcurl, checks that hgc, which loads
+libcurl only for the runtime commands, starts as fast. Ratios use CPU
+time, which a busy machine disturbs less than wall time. Then the
 targets of issue 11, met or not, whether the Python and jsonnet bodies
 match hgc's (`hgc build --body -o -`), and the runtime at 200 ms of
 latency against tests/fake_heygen.py. Nothing here fails the build: it
@@ -37,32 +40,48 @@ BIG = ["--max-bytes", "1073741824", "--max-nodes", "100000000",
        "--max-cells", "100000000", "--max-expansion", "1099511627776",
        "--max-output", "1099511627776"]
 TIME = "/usr/bin/time"  # Debian package `time`
+QUICK = 5  # inputs that take milliseconds get this many times the runs
 ROWS = [1000, 10000, 100000]
 # jsonnet's time per row grows with the batch (190 ms a row at 1,000
 # rows): it runs a batch of 100, and so do the others, to compare.
 JSONNET_ROWS = 100
 
 
-def measure(cmd, cwd, out, runs):
-    """Runs cmd `runs` times, stdout to out: (median wall s, median CPU s,
-    peak RSS KiB or 0 when unknown, exit status)."""
-    walls, cpus, rss, rc = [], [], 0, 0
-    rss_file = out + ".rss"
-    if os.access(TIME, os.X_OK):
-        cmd = [TIME, "-f", "%M", "-o", rss_file] + cmd
+def run_once(cmd, cwd, out):
+    """Runs cmd once, stdout to out: (wall s, CPU s, exit status)."""
+    with open(out, "wb") as f:
+        start = time.perf_counter()
+        p = subprocess.Popen(cmd, cwd=cwd, stdout=f,
+                             stderr=subprocess.DEVNULL)
+        _, status, ru = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - start
+    return wall, ru.ru_utime + ru.ru_stime, os.waitstatus_to_exitcode(status)
+
+
+def peak_rss(cmd, cwd):
+    """Peak RSS in KiB of one run of cmd under /usr/bin/time, or 0."""
+    if not os.access(TIME, os.X_OK):
+        return 0
+    with tempfile.NamedTemporaryFile("r") as rss:
+        subprocess.run([TIME, "-f", "%M", "-o", rss.name] + cmd, cwd=cwd,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        words = rss.read().split()
+    return int(words[-1]) if words else 0
+
+
+def measure(tools, cwd, outs, runs):
+    """Runs each (name, cmd) of tools `runs` times, in turn: {name: (median
+    wall s, median CPU s, peak RSS KiB or 0, exit status)}."""
+    samples = {name: [] for name, _ in tools}
     for _ in range(runs):
-        with open(out, "wb") as f:
-            start = time.perf_counter()
-            p = subprocess.Popen(cmd, cwd=cwd, stdout=f,
-                                 stderr=subprocess.DEVNULL)
-            _, status, ru = os.wait4(p.pid, 0)
-            walls.append(time.perf_counter() - start)
-        cpus.append(ru.ru_utime + ru.ru_stime)  # time's children included
-        rc = rc or os.waitstatus_to_exitcode(status)
-        if os.path.exists(rss_file):
-            with open(rss_file) as f:
-                rss = max(rss, int(f.read().split()[-1]))
-    return statistics.median(walls), statistics.median(cpus), rss, rc
+        for name, cmd in tools:
+            samples[name].append(run_once(cmd, cwd, outs[name]))
+    res = {}
+    for name, cmd in tools:
+        walls, cpus, codes = zip(*samples[name])
+        res[name] = (statistics.median(walls), statistics.median(cpus),
+                     peak_rss(cmd, cwd), next((c for c in codes if c), 0))
+    return res
 
 
 def stream(path):
@@ -101,14 +120,19 @@ class Bench:
         self.targets = []  # (name, met, detail)
         self.matches = []  # (input, tool, verdict)
 
-    def run(self, inp, tool, cmd, runs=None):
-        out = os.path.join(self.out, "%s.%s" % (inp, tool.split()[0]))
-        wall, cpu, rss, rc = measure(cmd, self.proj, out, runs or self.a.runs)
-        if rc:
-            print("bench: %s on %s exited %d: %s" % (tool, inp, rc,
-                                                      " ".join(cmd)))
-        self.results[inp, tool] = (wall, cpu, rss)
-        return out
+    def out_file(self, inp, tool):
+        return os.path.join(self.out, "%s.%s" % (inp, tool))
+
+    def run(self, inp, tools, runs):
+        """Runs tools [(name, cmd)] on one input, in turn."""
+        outs = {name: self.out_file(inp, name) for name, _ in tools}
+        for name, (wall, cpu, rss, rc) in measure(tools, self.proj, outs,
+                                                  runs).items():
+            if rc:
+                cmd = dict(tools)[name]
+                print("bench: %s on %s exited %d: %s" % (name, inp, rc,
+                                                          " ".join(cmd)))
+            self.results[inp, name] = (wall, cpu, rss)
 
     def hgc(self, spec, rows=None, binary=None):
         cmd = [binary or self.a.hgc, "build", "--root", ".", "--body", "-o",
@@ -117,22 +141,25 @@ class Bench:
             cmd += BIG + ["--rows", rows]
         return cmd + [spec]
 
-    def compare(self, inp, spec, rows, jsonnet_entry):
+    def compare(self, inp, spec, rows, jsonnet_entry, runs):
         """Every tool on one input; checks the bodies against hgc's."""
-        h = self.run(inp, "hgc", self.hgc(spec, rows))
+        tools = [("hgc", self.hgc(spec, rows))]
         if self.a.nocurl:
-            self.run(inp, "hgc-nocurl", self.hgc(spec, rows, self.a.nocurl))
-        self.run(inp, "floor", [self.a.floor, spec] + ([rows] if rows else []))
+            tools.append(("hgc-nocurl", self.hgc(spec, rows, self.a.nocurl)))
+        tools.append(("floor", [self.a.floor, spec] + ([rows] if rows
+                                                        else [])))
+        self.run(inp, tools, runs)
+        h = self.out_file(inp, "hgc")
         if self.a.python:
-            p = self.run(inp, "python",
-                         [self.a.python, self.a.lower_py, spec] +
-                         ([rows] if rows else []), runs=1)
-            self.matches.append((inp, "python", bodies_match(h, p, False)))
+            self.run(inp, [("python", [self.a.python, self.a.lower_py, spec] +
+                            ([rows] if rows else []))], 1)
+            self.matches.append((inp, "python", bodies_match(
+                h, self.out_file(inp, "python"), False)))
         if jsonnet_entry and self.a.jsonnet:
-            j = self.run(inp, "jsonnet", [self.a.jsonnet, "-J",
-                                          self.a.bench_dir, jsonnet_entry],
-                         runs=1)
-            self.matches.append((inp, "jsonnet", bodies_match(h, j, True)))
+            self.run(inp, [("jsonnet", [self.a.jsonnet, "-J",
+                                        self.a.bench_dir, jsonnet_entry])], 1)
+            self.matches.append((inp, "jsonnet", bodies_match(
+                h, self.out_file(inp, "jsonnet"), True)))
 
     def table(self, inputs):
         print("%-22s %-10s %9s %9s %9s %9s" % ("input", "tool", "wall s",
@@ -295,23 +322,28 @@ def main():
     ap.add_argument("--python")
     ap.add_argument("--jsonnet")
     ap.add_argument("--nocurl")
-    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--videos", type=int, default=100)
     args = ap.parse_args()
     args.bench_dir = os.path.dirname(os.path.abspath(__file__))
     args.lower_py = os.path.join(args.bench_dir, "lower.py")
     args.fake = os.path.join(args.bench_dir, "..", "tests", "fake_heygen.py")
     b = Bench(args)
-    print("hgc bench: %d runs each, median; CPU = user + sys; %d cores\n" % (
-        args.runs, os.cpu_count()))
-    b.compare("batch 10000", "batch.yaml", "rows-10000.yaml", None)
-    b.compare("50 scenes", "long.yaml", None, "long.jsonnet")
-    b.compare("include tree", "tree.yaml", None, "tree.jsonnet")
+    quick = QUICK * args.runs
+    print("hgc bench: hgc and the floor in turn, median of %d runs (%d for "
+          "the small inputs); CPU = user + sys; %d cores\n" % (
+              args.runs, quick, os.cpu_count()))
+    b.compare("batch 10000", "batch.yaml", "rows-10000.yaml", None,
+              args.runs)
+    b.compare("50 scenes", "long.yaml", None, "long.jsonnet", quick)
+    b.compare("include tree", "tree.yaml", None, "tree.jsonnet", quick)
     b.compare("batch %d" % JSONNET_ROWS, "batch.yaml",
-              "rows-%d.yaml" % JSONNET_ROWS, "batch-%d.jsonnet" % JSONNET_ROWS)
+              "rows-%d.yaml" % JSONNET_ROWS, "batch-%d.jsonnet" % JSONNET_ROWS,
+              quick)
     for n in (ROWS[0], ROWS[2]):
-        b.run("batch %d" % n, "hgc", b.hgc("batch.yaml", "rows-%d.yaml" % n),
-              runs=1 if n == ROWS[2] else None)
+        b.run("batch %d" % n, [("hgc", b.hgc("batch.yaml",
+                                             "rows-%d.yaml" % n))],
+              1 if n == ROWS[2] else args.runs)
     inputs = ["batch 10000", "50 scenes", "include tree",
               "batch %d" % JSONNET_ROWS]
     b.table(inputs)

@@ -21,6 +21,21 @@ void buf_free(Buf *b) {
   buf_init(b, b->max);
 }
 
+bool buf_reserve(Buf *b, size_t cap) {
+  if (cap <= b->cap)
+    return true;
+  char *data = realloc(b->data, cap);
+  if (!data) {
+    buf_free(b);
+    return false;
+  }
+  if (!b->data)
+    data[0] = '\0';
+  b->data = data;
+  b->cap = cap;
+  return true;
+}
+
 bool buf_add(Buf *b, const void *p, size_t n) {
   if (n > b->max - b->len) {
     buf_free(b);

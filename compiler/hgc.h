@@ -87,6 +87,7 @@ bool buf_addc(Buf *b, char c) HGC_WUR;
 bool buf_addf(Buf *b, const char *fmt, ...) HGC_WUR HGC_PRINTF(2, 3);
 char *buf_take(Buf *b); // caller frees (malloc'd); b is reset
 void buf_truncate(Buf *b, size_t len); // keeps the first len bytes
+bool buf_reserve(Buf *b, size_t cap) HGC_WUR; // room for cap - 1 bytes
 void buf_free(Buf *b);
 
 //

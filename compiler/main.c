@@ -649,8 +649,10 @@ typedef struct {
 } Placed;
 
 // build -o - holds this many bytes of artifacts in memory, and moves
-// them to a temp file past it: a batch of any size runs in bounded memory.
-#define SPOOL_MEM (1 << 20)
+// them to a temp file past it: a batch of any size runs in bounded memory,
+// and the pages written are written again (on this machine a fresh page
+// costs more than the kernel's copy into a file).
+#define SPOOL_MEM (64 << 10)
 
 // An artifact in Build.names: this, then its name, padded to 8 bytes.
 typedef struct {
@@ -1070,11 +1072,17 @@ static void discard(Build *b, int from) {
     rmdir(b->args->out_dir); // fails, as it should, once a file is in it
 }
 
-static int copy_spool(FILE *spool) {
-  char block[65536];
+// Copies the spool to stdout through b->text's memory (emptied by spill),
+// whose pages are in already.
+static int copy_spool(Build *b) {
+  if (!buf_reserve(&b->text, SPOOL_MEM + 1))
+    out_of_memory();
+  FILE *spool = b->spool;
+  char *block = b->text.data;
+  size_t size = b->text.cap - 1;
   size_t n;
   rewind(spool);
-  while ((n = fread(block, 1, sizeof block, spool)) > 0)
+  while ((n = fread(block, 1, size, spool)) > 0)
     if (fwrite(block, 1, n, stdout) != n)
       break;
   return !ferror(spool) && fflush(stdout) == 0 && !ferror(stdout) ? HGC_OK
@@ -1090,7 +1098,7 @@ static int finish_build(Build *b) {
       return fflush(stdout) == 0 && !ferror(stdout) ? HGC_OK : HGC_ESPEC;
     }
     spill(b);
-    return b->failed ? HGC_ESPEC : copy_spool(b->spool);
+    return b->failed ? HGC_ESPEC : copy_spool(b);
   }
   if (!b->names) // no artifact
     return HGC_OK;

@@ -249,7 +249,11 @@ check batch-drift-writes-nothing sh -c "test ! -e out/hi-cy.json && test -z \"\$
 awk 'BEGIN { print "id,first,note"; for (i = 1; i <= 20000; i++) printf "r%05d,Name%d,%s\n", i, i, "padding padding padding padding padding padding" }' >long.csv
 check batch-long expect_exit 0 "$HGC" build -o long --rows long.csv batch.yaml
 check batch-long-files sh -c "test \$(ls -A long | wc -l) -eq 20000 && grep -q '\"input_text\": \"Hi Name19999.\"' long/hi-r19999.json"
+# -o - holds 64 KiB of artifacts in memory, then moves them to a temp
+# file: the same bytes either way, and none at all when a late row fails.
+check batch-long-stream sh -c "'$HGC' build -o - --rows long.csv batch.yaml >long-stream.json && cat long/*.json | cmp - long-stream.json"
 echo 'r00001,Again,x' >>long.csv
+check batch-long-stream-late-error sh -c "! '$HGC' build -o - --rows long.csv batch.yaml >late-stream.json 2>/dev/null && test ! -s late-stream.json"
 check batch-long-duplicate expect_exit 1 "$HGC" check --rows long.csv batch.yaml
 check batch-long-duplicate-first sh -c "grep -A1 \"long.csv:2:1: note: 'hi-r00001' was first produced by row 1\" '$tmp/err' | grep -q 'r00001,Name1,padding'"
 # The same for YAML rows, read item by item (over a megabyte): a row may
