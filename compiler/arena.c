@@ -129,3 +129,72 @@ char *arena_printf(Arena *a, const char *fmt, ...) {
   va_end(ap);
   return p;
 }
+
+//
+// jansson's allocator
+//
+// A small block is a header holding its size class, then the payload;
+// freed, it goes on its class's list for the next value of that size, at
+// a few instructions where malloc and free cost a hundred. Bigger ones
+// (long strings) go to malloc, class 0. The pool's chunks are kept for
+// the run, on a list so that they stay reachable.
+#ifdef HGC_ASAN
+void json_pool_install(void) {}
+#else
+#define POOL_STEP 16 // payload sizes of one class differ by this
+#define POOL_CLASSES 16
+#define POOL_CHUNK (64 * 1024)
+
+typedef struct PoolChunk {
+  struct PoolChunk *next;
+  _Alignas(8) unsigned char data[];
+} PoolChunk;
+
+static struct {
+  size_t *free[POOL_CLASSES + 1]; // a free block's payload holds the next
+  PoolChunk *chunks;
+  size_t left; // bytes not yet handed out in chunks->data
+} pool;
+
+static void *pool_alloc(size_t size) {
+  size_t cls = (size + POOL_STEP - 1) / POOL_STEP;
+  size_t *h;
+  if (cls == 0 || cls > POOL_CLASSES) {
+    if (!(h = malloc(sizeof *h + size)))
+      return NULL;
+    *h = 0;
+    return h + 1;
+  }
+  if ((h = pool.free[cls])) {
+    memcpy(&pool.free[cls], h + 1, sizeof pool.free[cls]);
+    return h + 1;
+  }
+  size_t need = sizeof *h + cls * POOL_STEP;
+  if (pool.left < need) {
+    PoolChunk *c = malloc(sizeof *c + POOL_CHUNK);
+    if (!c)
+      return NULL;
+    c->next = pool.chunks;
+    pool.chunks = c;
+    pool.left = POOL_CHUNK;
+  }
+  h = (size_t *)(pool.chunks->data + POOL_CHUNK - pool.left);
+  pool.left -= need;
+  *h = cls;
+  return h + 1;
+}
+
+static void pool_release(void *p) {
+  if (!p)
+    return;
+  size_t *h = (size_t *)p - 1;
+  if (*h == 0) {
+    free(h);
+    return;
+  }
+  memcpy(p, &pool.free[*h], sizeof pool.free[*h]);
+  pool.free[*h] = h;
+}
+
+void json_pool_install(void) { json_set_alloc_funcs(pool_alloc, pool_release); }
+#endif

@@ -512,10 +512,7 @@ static void print_json(Ctx *ctx, Loc loc, Severity sev, const char *hint,
     json_array_append_new(from, l);
   }
   json_object_set_new(o, "included_from", from);
-  char *s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-  if (s)
-    fprintf(ctx->err, "%s\n", s);
-  free(s);
+  json_print_line(ctx->err, o, JSON_COMPACT | JSON_SORT_KEYS);
   json_decref(o);
 }
 

@@ -321,6 +321,10 @@ char *emit_json(const json_t *v, size_t *len) {
   return buf_take(&b);
 }
 
+bool json_print_line(FILE *out, const json_t *v, size_t flags) {
+  return json_dumpf(v, out, flags) == 0 && putc('\n', out) != EOF;
+}
+
 // artifact = { hgc: 1, name, source, method, path, body }
 // NULL when name or source is not valid UTF-8 (json_pack rejects it).
 json_t *emit_artifact(const Spec *spec, const Request *req) {

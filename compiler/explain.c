@@ -218,12 +218,9 @@ bool explain_json(FILE *out, const Spec *spec, const Request *req) {
       scenes, "total_seconds", timed ? seconds_json(t.seconds) : json_null(),
       "has_audio", t.has_audio);
   // Real numbers need at most one decimal.
-  char *line = doc ? json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS |
-                                         JSON_REAL_PRECISION(15))
-                   : NULL;
-  if (line)
-    fprintf(out, "%s\n", line);
-  free(line);
+  bool ok = doc && json_print_line(out, doc,
+                                   JSON_COMPACT | JSON_SORT_KEYS |
+                                       JSON_REAL_PRECISION(15));
   json_decref(doc);
-  return line != NULL;
+  return ok;
 }

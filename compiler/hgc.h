@@ -69,6 +69,19 @@ void *arena_calloc(Arena *a, size_t size);            // zeroed; aborts on OOM
 char *arena_strndup(Arena *a, const char *s, size_t n); // NUL-terminated copy
 char *arena_strdup(Arena *a, const char *s);
 char *arena_printf(Arena *a, const char *fmt, ...) HGC_PRINTF(2, 3);
+// Gives jansson an allocator of free lists, for the few hundred small
+// values each request body is built from and freed as; call it before any
+// jansson value exists. Not under AddressSanitizer (HGC_ASAN), which then
+// keeps watching jansson's memory.
+void json_pool_install(void);
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HGC_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define HGC_ASAN 1
+#endif
 
 //
 // buf.c: a growable byte buffer with a hard cap (curl's dynbuf)
@@ -637,6 +650,10 @@ char *emit_json(const json_t *v, size_t *len);
 // freed, as every failed add frees a Buf) past EMIT_MAX_BYTES for this
 // text, or past out's own cap.
 bool emit_json_to(Buf *out, const json_t *v);
+// v as jansson writes it with flags, and a newline: for one-line JSON
+// (diagnostics, events). Not json_dumps, whose text would come from
+// jansson's allocator (json_pool_install). False when the write fails.
+bool json_print_line(FILE *out, const json_t *v, size_t flags);
 // The artifact document of §6 wrapped around req (steals nothing); NULL
 // when a name or path is not valid UTF-8.
 json_t *emit_artifact(const Spec *spec, const Request *req);

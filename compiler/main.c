@@ -674,8 +674,12 @@ typedef enum { DIR_UNSEEN, DIR_FOUND, DIR_MADE } DirState;
 
 typedef struct {
   const Args *args;
-  FILE *names; // the artifacts' records, in order (a temp file)
+  // The artifacts' records, in order: in memory up to SPOOL_MEM bytes,
+  // then in a temp file.
+  Buf names_mem;
+  FILE *names;
   uint64_t names_len;
+  char *name; // a record's name, read back (malloc'd)
   int narts;
   Slot *slots;        // name -> record, linear probing
   size_t nslots;      // a power of two; at most 7/8 full
@@ -725,35 +729,50 @@ static void write_error(Build *b) {
   b->failed = true;
 }
 
-// Reads the record at offset `at` of b->names and its name (malloc'd).
-static char *read_name(Build *b, uint64_t at) {
-  Record r;
-  int fd = fileno(b->names);
-  char *name = NULL;
-  if (fflush(b->names) == 0 &&
-      pread(fd, &r, sizeof r, (off_t)at) == (ssize_t)sizeof r &&
-      (name = malloc(r.len + 1)) &&
-      pread(fd, name, r.len, (off_t)(at + sizeof r)) == (ssize_t)r.len) {
-    name[r.len] = '\0';
-    return name;
+// Appends to the records; false after reporting.
+static bool names_write(Build *b, const void *p, size_t n) {
+  if (!b->names && b->names_mem.len + n <= SPOOL_MEM) {
+    if (!buf_add(&b->names_mem, p, n))
+      out_of_memory();
+    return true;
   }
-  free(name);
-  return NULL;
+  if (!b->names) {
+    if (!(b->names = temp_file(b)))
+      return false;
+    size_t len = b->names_mem.len;
+    if (len && fwrite(b->names_mem.data, 1, len, b->names) != len)
+      return false;
+    buf_free(&b->names_mem);
+  }
+  return fwrite(p, 1, n, b->names) == n;
 }
 
-// Reads the next record and its name from b->names (rewound by the
-// caller); false at the end.
-static bool next_record(Build *b, Record *r, char **name) {
-  if (fread(r, sizeof *r, 1, b->names) != 1)
+// Reads n bytes of the records at offset `at`.
+static bool names_read(Build *b, uint64_t at, void *p, size_t n) {
+  if (!b->names) {
+    if (at > b->names_mem.len || n > b->names_mem.len - at)
+      return false;
+    memcpy(p, b->names_mem.data + at, n);
+    return true;
+  }
+  return fflush(b->names) == 0 &&
+         pread(fileno(b->names), p, n, (off_t)at) == (ssize_t)n;
+}
+
+// Reads the record at offset *at and its name (into *name, realloc'd),
+// and moves *at to the next; false at the end.
+static bool next_record(Build *b, uint64_t *at, Record *r, char **name) {
+  if (!names_read(b, *at, r, sizeof *r))
     return false;
   size_t padded = (r->len + 7) & ~(size_t)7;
   char *s = realloc(*name, padded + 1);
   if (!s)
     out_of_memory();
   *name = s;
-  if (fread(s, 1, padded, b->names) != padded)
+  if (!names_read(b, *at + sizeof *r, s, r->len))
     return false;
   s[r->len] = '\0';
+  *at += sizeof *r + padded;
   return true;
 }
 
@@ -761,8 +780,7 @@ static bool next_record(Build *b, Record *r, char **name) {
 static Origin read_origin(Build *b, uint64_t at) {
   Record r;
   Origin o = {{0}, 0};
-  if (fflush(b->names) == 0 &&
-      pread(fileno(b->names), &r, sizeof r, (off_t)at) == (ssize_t)sizeof r)
+  if (names_read(b, at, &r, sizeof r))
     o = (Origin){{r.file ? b->files[r.file - 1] : NULL, r.line, r.col}, r.row};
   return o;
 }
@@ -788,12 +806,11 @@ static Slot *name_slot(Build *b, const char *name, uint64_t h) {
       return s;
     if (s->fp != (uint32_t)h)
       continue;
-    char *other = read_name(b, (uint64_t)(s->rec - 1) * 8);
-    if (!other)
+    uint64_t at = (uint64_t)(s->rec - 1) * 8;
+    Record r;
+    if (!next_record(b, &at, &r, &b->name))
       out_of_memory(); // the temp file cannot be read back
-    bool same = strcmp(other, name) == 0;
-    free(other);
-    if (same)
+    if (strcmp(b->name, name) == 0)
       return s;
   }
 }
@@ -828,8 +845,6 @@ static void grow_slots(Build *b) {
 // artifact has that name. Every command refuses two artifacts of one
 // name, so `check` fails where `build` would.
 static Slot *find_name(Ctx *ctx, Build *b, const Spec *spec, Origin here) {
-  if (!b->names && !(b->names = temp_file(b)))
-    return NULL;
   grow_slots(b);
   Slot *slot = name_slot(b, spec->name, name_hash(spec->name));
   if (!slot->rec)
@@ -866,9 +881,8 @@ static void add_name(Build *b, Slot *slot, const char *name, Origin here,
     b->failed = true;
     return;
   }
-  if (fwrite(&r, sizeof r, 1, b->names) != 1 ||
-      fwrite(name, 1, r.len, b->names) != r.len ||
-      fwrite(pad, 1, padded - r.len, b->names) != padded - r.len)
+  if (!names_write(b, &r, sizeof r) || !names_write(b, name, r.len) ||
+      !names_write(b, pad, padded - r.len))
     write_error(b);
   *slot = (Slot){(uint32_t)name_hash(name),
                  (uint32_t)(b->names_len / 8 + 1)};
@@ -1058,16 +1072,13 @@ static bool keep_artifact(Ctx *ctx, const Spec *spec, const Request *req,
 // OUT when this run made it: a failed build leaves nothing behind.
 static void discard(Build *b, int from) {
   Record r;
-  char *name = NULL;
-  if (b->names && fflush(b->names) == 0)
-    rewind(b->names);
-  for (int i = 0; b->names && next_record(b, &r, &name); i++)
+  uint64_t at = 0;
+  for (int i = 0; next_record(b, &at, &r, &b->name); i++)
     if (i >= from && r.placed.tmp[0]) {
-      char *tmp = tmp_path(b->args, name, r.placed.tmp);
+      char *tmp = tmp_path(b->args, b->name, r.placed.tmp);
       unlink(tmp);
       free(tmp);
     }
-  free(name);
   if (b->dir == DIR_MADE)
     rmdir(b->args->out_dir); // fails, as it should, once a file is in it
 }
@@ -1100,18 +1111,16 @@ static int finish_build(Build *b) {
     spill(b);
     return b->failed ? HGC_ESPEC : copy_spool(b);
   }
-  if (!b->names) // no artifact
-    return HGC_OK;
-  if (fflush(b->names) != 0) {
+  if (b->names && fflush(b->names) != 0) {
     write_error(b);
     return HGC_ESPEC;
   }
-  rewind(b->names);
   int stale = 0;
   int rc = HGC_OK;
   Record r;
-  char *name = NULL;
-  for (int i = 0; rc == HGC_OK && next_record(b, &r, &name); i++) {
+  uint64_t at = 0;
+  for (int i = 0; rc == HGC_OK && next_record(b, &at, &r, &b->name); i++) {
+    const char *name = b->name;
     char *path = out_path(a, name);
     if (a->check) {
       if (r.placed.state != FILE_SAME) {
@@ -1131,7 +1140,6 @@ static int finish_build(Build *b) {
     }
     free(path);
   }
-  free(name);
   if (rc == HGC_OK && stale) {
     fprintf(stderr,
             "hgc: %d of %d artifacts out of date; run 'hgc build' and "
@@ -1181,6 +1189,8 @@ static int finish(Build *b, int rc) {
     fclose(b->spool);
   if (b->names)
     fclose(b->names);
+  buf_free(&b->names_mem);
+  free(b->name);
   buf_free(&b->text);
   free(b->slots);
   free(b->files);
@@ -1262,6 +1272,7 @@ static int run(Ctx *ctx, Args *a) {
     return rc;
   Build b = {.args = a};
   buf_init(&b.text, SIZE_MAX);
+  buf_init(&b.names_mem, SIZE_MAX);
   ArtifactFn fn = a->cmd == CMD_BUILD || a->cmd == CMD_PREVIEW
                        ? keep_artifact
                   : a->cmd == CMD_EXPLAIN ? explain_artifact
@@ -1401,6 +1412,7 @@ static int run_browse(Args *a) {
 }
 
 int main(int argc, char **argv) {
+  json_pool_install();
   Ctx ctx;
   ctx_init(&ctx);
   const char *no_color = getenv("NO_COLOR");

@@ -474,12 +474,9 @@ static void event_line(RtJob *j, const char *event, const char *name,
   if (fields)
     json_object_update(o, fields);
   json_decref(fields);
-  char *text = json_dumps(o, JSON_COMPACT);
-  json_decref(o);
   (void)j;
-  if (text)
-    fprintf(stderr, "%s\n", text);
-  free(text);
+  json_print_line(stderr, o, JSON_COMPACT);
+  json_decref(o);
   fflush(stderr);
 }
 
@@ -506,12 +503,9 @@ static void print_result(RtVideo *v, const char *status, const char *error) {
                         "video_id", v->video_id ? v->video_id : v->status_id,
                         "status", status, "file", has_file ? v->file : NULL,
                         "url", v->url, "error", error);
-  char *text = json_dumps(o, JSON_COMPACT);
-  json_decref(o);
   progress_clear(j);
-  if (text)
-    printf("%s\n", text);
-  free(text);
+  json_print_line(stdout, o, JSON_COMPACT);
+  json_decref(o);
   fflush(stdout);
 }
 
@@ -873,9 +867,7 @@ static int run_quota(RtJob *j) {
   if (rc == HGC_OK && json_is_number(remaining) && json_is_number(used)) {
     json_t *o = json_pack("{s:O, s:O}", "remaining_quota", remaining,
                           "used_quota", used);
-    char *text = json_dumps(o, 0);
-    printf("%s\n", text);
-    free(text);
+    json_print_line(stdout, o, 0);
     json_decref(o);
   } else {
     msg_error("quota: %s", rc ? r->message
