@@ -72,7 +72,8 @@ void arena_reset(Arena *a) {
   a->head = NULL;
 }
 
-void *arena_calloc(Arena *a, size_t size) {
+// size bytes, not zeroed: for what is written whole at once (strings).
+static void *arena_alloc(Arena *a, size_t size) {
   size = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
   Block *b = a->head;
   if (!b || b->size - b->used < size) {
@@ -97,13 +98,17 @@ void *arena_calloc(Arena *a, size_t size) {
   }
   void *p = b->data + b->used;
   b->used += size;
-  memset(p, 0, size);
   return p;
 }
 
+void *arena_calloc(Arena *a, size_t size) {
+  return memset(arena_alloc(a, size), 0, size);
+}
+
 char *arena_strndup(Arena *a, const char *s, size_t n) {
-  char *p = arena_calloc(a, n + 1);
+  char *p = arena_alloc(a, n + 1);
   memcpy(p, s, n);
+  p[n] = '\0';
   return p;
 }
 

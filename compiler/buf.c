@@ -36,7 +36,7 @@ bool buf_reserve(Buf *b, size_t cap) {
   return true;
 }
 
-bool buf_add(Buf *b, const void *p, size_t n) {
+bool buf_grow_add(Buf *b, const void *p, size_t n) {
   if (n > b->max - b->len) {
     buf_free(b);
     return false;
@@ -67,17 +67,6 @@ void buf_truncate(Buf *b, size_t len) {
 }
 
 bool buf_addstr(Buf *b, const char *s) { return buf_add(b, s, strlen(s)); }
-
-// Scripts and JSON text are built a character at a time: when there is
-// room, skip buf_add's checks and memcpy.
-bool buf_addc(Buf *b, char c) {
-  if (b->len + 1 < b->cap && b->len < b->max) {
-    b->data[b->len++] = c;
-    b->data[b->len] = '\0';
-    return true;
-  }
-  return buf_add(b, &c, 1);
-}
 
 bool buf_addf(Buf *b, const char *fmt, ...) {
   char small[256];

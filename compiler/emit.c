@@ -45,6 +45,32 @@ static bool emit_newline(Buf *b, int depth) {
   return true;
 }
 
+// The bytes that need an escape: the C0 controls, '"' and '\\'.
+static const bool escaped[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, ['"'] = 1, ['\\'] = 1};
+
+// The first byte at or after i that needs an escape, or len. Eight bytes
+// at a time first: the high bit of a byte of t is set when that byte of
+// x is below 0x20, '"' or '\\' (each test exact, as in "Bit Twiddling
+// Hacks"' hasless and haszero).
+static size_t next_escape(const char *s, size_t i, size_t len) {
+  const uint64_t ones = 0x0101010101010101u;
+  for (; len - i >= 8; i += 8) {
+    uint64_t x, q, bs;
+    memcpy(&x, s + i, 8);
+    q = x ^ (ones * '"');
+    bs = x ^ (ones * '\\');
+    uint64_t t = ((x - ones * 0x20) & ~x) | ((q - ones) & ~q) |
+                 ((bs - ones) & ~bs);
+    if (t & (ones * 0x80))
+      break;
+  }
+  while (i < len && !escaped[(unsigned char)s[i]])
+    i++;
+  return i;
+}
+
 // A string as Python's encoder writes it with ensure_ascii=False: '"',
 // '\\' and C0 controls are escaped (\n, or \u001f when there is no short
 // form); everything else, DEL and U+2028 included, stays raw.
@@ -52,17 +78,11 @@ static bool emit_string(Buf *b, const char *s, size_t len) {
   static const char short_from[] = "\"\\\b\f\n\r\t";
   static const char short_to[] = "\"\\bfnrt";
   static const char hex[] = "0123456789abcdef";
-  // The bytes that need an escape: the C0 controls, '"' and '\\'.
-  static const bool escaped[256] = {
-      1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-      1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, ['"'] = 1, ['\\'] = 1};
   if (!buf_addc(b, '"'))
     return false;
   size_t run = 0; // start of the bytes not yet copied
-  for (size_t i = 0; i < len; i++) {
+  for (size_t i = 0; (i = next_escape(s, i, len)) < len; i++) {
     unsigned char c = (unsigned char)s[i];
-    if (!escaped[c])
-      continue;
     // c == 0 is no short form, though strchr would find the terminator.
     const char *hit = c ? strchr(short_from, c) : NULL;
     char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};

@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #define HGC_VERSION "0.1.0"
 #define HGC_FORMAT 1 // the spec format version, `hgc: 1`
@@ -94,9 +95,24 @@ typedef struct {
 } Buf;
 
 void buf_init(Buf *b, size_t max);
-bool buf_add(Buf *b, const void *p, size_t n) HGC_WUR; // false: over cap/OOM, b freed
+bool buf_grow_add(Buf *b, const void *p, size_t n) HGC_WUR; // buf_add's slow path
 bool buf_addstr(Buf *b, const char *s) HGC_WUR;
-bool buf_addc(Buf *b, char c) HGC_WUR;
+
+// false: over cap/OOM, b freed. The common case, an add that fits, is
+// inline: JSON and scripts are written a few bytes at a time.
+HGC_WUR static inline bool buf_add(Buf *b, const void *p, size_t n) {
+  if (n < b->cap - b->len && n <= b->max - b->len) {
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return true;
+  }
+  return buf_grow_add(b, p, n);
+}
+
+HGC_WUR static inline bool buf_addc(Buf *b, char c) {
+  return buf_add(b, &c, 1);
+}
 bool buf_addf(Buf *b, const char *fmt, ...) HGC_WUR HGC_PRINTF(2, 3);
 char *buf_take(Buf *b); // caller frees (malloc'd); b is reset
 void buf_truncate(Buf *b, size_t len); // keeps the first len bytes

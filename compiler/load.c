@@ -246,9 +246,11 @@ static size_t digits(const char *s, size_t i, size_t n) {
   return j - i;
 }
 
+// s is NUL-terminated: its first byte can be compared before the lengths.
 static bool is_one_of(const char *s, size_t n, const char *const *words) {
   for (; *words; words++)
-    if (strlen(*words) == n && memcmp(*words, s, n) == 0)
+    if ((*words)[0] == s[0] && strlen(*words) == n &&
+        memcmp(*words, s, n) == 0)
       return true;
   return false;
 }

@@ -121,6 +121,50 @@ static void test_nul_keys(void) {
 
 // 20 references to one 4 MiB string, as an alias bomb yields: 80 MiB of
 // text is over emit.c's 64 MiB cap, so emit_json refuses it.
+// Every byte value at every place of a 20-byte string: emit.c scans eight
+// bytes at a time, so each must be found in each lane. The expected text
+// is escaped here a byte at a time.
+static void test_escape_lanes(void) {
+  const char *why = NULL;
+  for (int c = 0; c < 256 && !why; c++) {
+    for (size_t at = 0; at < 20 && !why; at++) {
+      char s[20];
+      memset(s, 'a', sizeof s);
+      s[at] = (char)c;
+      char want[64] = "\"";
+      size_t n = 1;
+      for (size_t i = 0; i < sizeof s; i++) {
+        unsigned char u = (unsigned char)s[i];
+        if (u == '"' || u == '\\')
+          n += (size_t)sprintf(want + n, "\\%c", u);
+        else if (u == '\n')
+          n += (size_t)sprintf(want + n, "\\n");
+        else if (u == '\t')
+          n += (size_t)sprintf(want + n, "\\t");
+        else if (u == '\b' || u == '\f' || u == '\r')
+          n += (size_t)sprintf(want + n, "\\%c", u == '\b' ? 'b'
+                                                 : u == '\f' ? 'f'
+                                                              : 'r');
+        else if (u < 0x20)
+          n += (size_t)sprintf(want + n, "\\u%04x", u);
+        else
+          want[n++] = (char)u;
+      }
+      memcpy(want + n, "\"\n", 3);
+      // Unchecked: a byte over 0x7F alone is not UTF-8.
+      json_t *v = json_stringn_nocheck(s, sizeof s);
+      size_t len;
+      char *got = emit_json(v, &len);
+      if (!got || strcmp(got, want) != 0)
+        why = unit_fail("byte 0x%02x at %zu: got %s", c, at,
+                        got ? quoted(got) : "NULL");
+      free(got);
+      json_decref(v);
+    }
+  }
+  unit_result("escape-every-byte-every-lane", why);
+}
+
 static void test_too_large(void) {
   size_t n = 4 << 20;
   char *s = malloc(n);
@@ -312,6 +356,7 @@ int main(int argc, char **argv) {
   }
   test_cases();
   test_nul_keys();
+  test_escape_lanes();
   test_too_large();
   test_artifact();
   test_write_file();
