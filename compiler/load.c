@@ -495,11 +495,10 @@ static Node *check_key(Loader *l, Frame *fr, Node *key, Loc at) {
   // Most maps are small: their keys are compared one by one, and only a
   // map that grows past KEYS_SCAN gets a table (which would otherwise
   // cost more memory than the map).
-  Node **kids = l->kids + fr->kids;
   int nkeys = (l->nkids - fr->kids) / 2;
   if (!fr->keys.cap && nkeys >= KEYS_SCAN)
     for (int i = 0; i < nkeys; i++) {
-      const Node *k = kids[2 * i];
+      const Node *k = l->kids[fr->kids + 2 * i];
       table_put(l->ctx->arena, &fr->keys, k->text, k->len)->loc = k->loc;
     }
   const Loc *first = NULL;
@@ -508,7 +507,7 @@ static Node *check_key(Loader *l, Frame *fr, Node *key, Loc at) {
     first = e->name ? &e->loc : NULL;
   } else {
     for (int i = 0; i < nkeys && !first; i++) {
-      const Node *k = kids[2 * i];
+      const Node *k = l->kids[fr->kids + 2 * i];
       if (k->len == key->len && memcmp(k->text, key->text, k->len) == 0)
         first = &k->loc;
     }
@@ -647,16 +646,19 @@ static void close_node(Loader *l, yaml_mark_t end) {
   Frame fr = l->stack[--l->depth];
   Node *n = fr.node;
   int nkids = l->nkids - fr.kids;
-  Node **kids = l->kids + fr.kids;
-  if (n->kind == NK_MAP && nkids) {
-    n->npairs = n->cap = nkids / 2;
-    n->pairs = arena_calloc(l->ctx->arena, sizeof(Pair) * (size_t)n->npairs);
-    for (int i = 0; i < n->npairs; i++)
-      n->pairs[i] = (Pair){kids[2 * i], kids[2 * i + 1]};
-  } else if (nkids) {
-    n->nitems = n->cap = nkids;
-    n->items = arena_calloc(l->ctx->arena, sizeof(Node *) * (size_t)nkids);
-    memcpy(n->items, kids, sizeof(Node *) * (size_t)nkids);
+  if (nkids) {
+    Node **kids = l->kids + fr.kids;
+    if (n->kind == NK_MAP) {
+      n->npairs = n->cap = nkids / 2;
+      n->pairs =
+          arena_calloc(l->ctx->arena, sizeof(Pair) * (size_t)n->npairs);
+      for (int i = 0; i < n->npairs; i++)
+        n->pairs[i] = (Pair){kids[2 * i], kids[2 * i + 1]};
+    } else {
+      n->nitems = n->cap = nkids;
+      n->items = arena_calloc(l->ctx->arena, sizeof(Node *) * (size_t)nkids);
+      memcpy(n->items, kids, sizeof(Node *) * (size_t)nkids);
+    }
   }
   l->nkids = fr.kids;
   fr.node->end = mark_loc(l, end);

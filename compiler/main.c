@@ -648,10 +648,11 @@ typedef struct {
   FileState state; // --check: its file against it
 } Placed;
 
-// build -o - holds this many bytes of artifacts in memory, and moves
-// them to a temp file past it: a batch of any size runs in bounded memory,
-// and the pages written are written again (on this machine a fresh page
-// costs more than the kernel's copy into a file).
+// build -o - holds the artifacts for stdout in memory up to this many
+// bytes (one alone may take more), and the earlier ones go to a temp file
+// past it: a batch of any size runs in bounded memory, and reuses the
+// pages it has (a fresh page costs more than the kernel's copy into a
+// file).
 #define SPOOL_MEM (64 << 10)
 
 // An artifact in Build.names: this, then its name, padded to 8 bytes.
@@ -967,12 +968,15 @@ static bool out_dir_ready(Build *b) {
   return !b->failed;
 }
 
-// Moves the artifacts held for stdout to the spool.
-static void spill(Build *b) {
-  if (b->text.len && (b->spool || (b->spool = temp_file(b))) &&
-      fwrite(b->text.data, 1, b->text.len, b->spool) != b->text.len)
+// Moves the first n bytes of the artifacts held for stdout to the spool.
+static void spill(Build *b, size_t n) {
+  if (n && (b->spool || (b->spool = temp_file(b))) &&
+      fwrite(b->text.data, 1, n, b->spool) != n)
     write_error(b);
-  buf_truncate(&b->text, 0);
+  if (n) {
+    memmove(b->text.data, b->text.data + n, b->text.len - n);
+    buf_truncate(&b->text, b->text.len - n);
+  }
 }
 
 // Sends the artifact's text, b->text from `start`, where it waits for the
@@ -990,9 +994,11 @@ static void put_artifact(Build *b, const char *name, size_t start,
     keep = !b->page; // a second page is refused at the end
     b->page = true;
   } else if (to_stdout) {
+    // The artifacts before this one go to the spool once they pass
+    // SPOOL_MEM; one artifact alone stays, being in memory already.
     keep = true;
-    if (b->text.len > SPOOL_MEM)
-      spill(b);
+    if (start > SPOOL_MEM)
+      spill(b, start);
   } else if (a->check) {
     char *path = out_path(a, name);
     placed->state = same_file(path, text, len) ? FILE_SAME
@@ -1108,7 +1114,7 @@ static int finish_build(Build *b) {
         fwrite(b->text.data, 1, b->text.len, stdout);
       return fflush(stdout) == 0 && !ferror(stdout) ? HGC_OK : HGC_ESPEC;
     }
-    spill(b);
+    spill(b, b->text.len);
     return b->failed ? HGC_ESPEC : copy_spool(b);
   }
   if (b->names && fflush(b->names) != 0) {

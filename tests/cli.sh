@@ -251,6 +251,12 @@ check batch-long expect_exit 0 "$HGC" build -o long --rows long.csv batch.yaml
 check batch-long-files sh -c "test \$(ls -A long | wc -l) -eq 20000 && grep -q '\"input_text\": \"Hi Name19999.\"' long/hi-r19999.json"
 # -o - holds 64 KiB of artifacts in memory, then moves them to a temp
 # file: the same bytes either way, and none at all when a late row fails.
+# One artifact over 64 KiB stays in memory until a second comes.
+awk 'BEGIN { print "hgc: 1\nname: big-${row.id}\nscenes:"; for (i = 1; i <= 50; i++) { printf "  - avatar: a\n    voice: v\n    script: \""; for (j = 0; j < 150; j++) printf "Wd%03d%03d. ", i, j; print "\"" } }' >big.yaml
+printf 'id\none\ntwo\n' >two.csv
+printf 'id\none\n' >one.csv
+check big-alone sh -c "'$HGC' build -o - --rows one.csv big.yaml >big-one.json && '$HGC' build -o big-one --rows one.csv big.yaml && test \$(wc -c <big-one.json) -gt 70000 && cmp big-one.json big-one/big-one.json"
+check big-two sh -c "'$HGC' build -o - --rows two.csv big.yaml >big-two.json && '$HGC' build -o big-two --rows two.csv big.yaml && cat big-two/big-one.json big-two/big-two.json | cmp - big-two.json"
 check batch-long-stream sh -c "'$HGC' build -o - --rows long.csv batch.yaml >long-stream.json && cat long/*.json | cmp - long-stream.json"
 echo 'r00001,Again,x' >>long.csv
 check batch-long-stream-late-error sh -c "! '$HGC' build -o - --rows long.csv batch.yaml >late-stream.json 2>/dev/null && test ! -s late-stream.json"
