@@ -1283,6 +1283,11 @@ static int run(Ctx *ctx, Args *a) {
                        ? keep_artifact
                   : a->cmd == CMD_EXPLAIN ? explain_artifact
                                           : check_artifact;
+  // Room for the artifacts build -o - holds: so big a block is mapped,
+  // its pages come in only as they are written, and it grows without
+  // being copied.
+  if (fn == keep_artifact && !buf_reserve(&b.text, 2 * SPOOL_MEM))
+    out_of_memory();
   for (int i = 0; i < a->nspecs; i++)
     driver_compile(ctx, a->specs[i], &a->compile, overrides, fn, &b);
   json_decref(catalogue);
