@@ -68,7 +68,8 @@ typedef struct {
 typedef struct {
   size_t at;         // offset of "${"
   size_t end;        // offset just past the closing '}'
-  const char *src;   // the reference as written
+  const char *src;   // the reference as written (src_len bytes): see ref_src
+  size_t src_len;
   const char **segs; // the name split at '.'
   int nsegs;
   const char *fallback; // the text after ":-", or NULL
@@ -476,12 +477,17 @@ static Node *copy(Expander *ex, const Node *n) {
   return unchanged(n);
 }
 
+// The reference as written, NUL-terminated: made only for a message.
+static const char *ref_src(Ctx *ctx, const Ref *r) {
+  return arena_strndup(ctx->arena, r->src, r->src_len);
+}
+
 // Where a reference stands in the source. Past the error limit no
 // message is shown, and the walk to find it is skipped.
 static Loc ref_loc(Ctx *ctx, const Node *site, const Ref *r) {
   if (ctx->nerrors >= HGC_MAX_ERRORS)
     return site->loc;
-  return node_text_loc(site, r->at, r->src);
+  return node_text_loc(site, r->at, ref_src(ctx, r));
 }
 
 static Loc at_loc(At *at) {
@@ -522,7 +528,7 @@ static size_t ref_end(const Node *n, size_t i) {
 // reporting.
 static bool parse_ref(Expander *ex, const Node *n, size_t i, Ref *r) {
   Ctx *ctx = ex->ctx;
-  *r = (Ref){.at = i, .src = "${"};
+  *r = (Ref){.at = i, .src = n->text + i, .src_len = 2}; // "${"
   r->end = ref_end(n, i);
   if (!r->end) {
     r->end = n->len;
@@ -533,7 +539,7 @@ static bool parse_ref(Expander *ex, const Node *n, size_t i, Ref *r) {
   }
   const char *body = n->text + i + 2;
   size_t len = r->end - i - 3;
-  r->src = arena_strndup(ctx->arena, n->text + i, r->end - i);
+  r->src_len = r->end - i;
   const char *sep = NULL;
   for (size_t k = 0; k + 1 < len && !sep; k++)
     if (body[k] == ':' && body[k + 1] == '-')
@@ -552,7 +558,7 @@ static bool parse_ref(Expander *ex, const Node *n, size_t i, Ref *r) {
   if (!ok) {
     error_at(ctx, ref_loc(ctx, n, r),
              "write ${name} or ${name.key}, or '$${' for a literal '${'",
-             "invalid variable reference '%s'", r->src);
+             "invalid variable reference '%s'", ref_src(ctx, r));
     return false;
   }
   // ${x:-${y}} would read as the fallback "${y" and a stray '}'. The
@@ -589,7 +595,7 @@ static Got find_env(Expander *ex, const Node *site, const Ref *r, At *at,
   Ctx *ctx = ex->ctx;
   if (r->nsegs != 2) {
     error_at(ctx, at_loc(at), "write ${env.NAME}",
-             "'%s' does not name an environment variable", r->src);
+             "'%s' does not name an environment variable", ref_src(ctx, r));
     return GOT_ERROR;
   }
   const char *name = r->segs[1];
@@ -739,7 +745,7 @@ static Got lookup(Expander *ex, const Node *site, const Ref *r,
       got = GOT_FALLBACK;
     } else {
       error_at(ctx, at_loc(&at), "pass --rows FILE, or set 'rows:' in the spec",
-               "'%s' needs a batch row", r->src);
+               "'%s' needs a batch row", ref_src(ctx, r));
       got = GOT_ERROR;
     }
   } else {
