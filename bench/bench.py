@@ -10,7 +10,7 @@ DIR holds the inputs of gen_inputs.py. Every tool runs on the same
 input, in the same run: hgc, HGC2 and the floor in turn, N times each
 (default 5; the inputs that take milliseconds QUICK times as many), so
 that a change in the machine's load falls on all three alike; Python and
-jsonnet, whose runs take seconds, once. The table shows the median wall
+jsonnet, ten to hundreds of times slower, once. The table shows the median wall
 time and the median CPU time (user + sys of the tool's own process, from
 wait4), and the peak RSS of one more run under /usr/bin/time (its %M:
 getrusage of the child of a small process, where a child forked from
