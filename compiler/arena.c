@@ -105,10 +105,13 @@ void *arena_calloc(Arena *a, size_t size) {
   return memset(arena_alloc(a, size), 0, size);
 }
 
+// The NUL and the padding after it are zeroed: PCRE2's JIT reads a
+// subject a word at a time, past its end.
 char *arena_strndup(Arena *a, const char *s, size_t n) {
-  char *p = arena_alloc(a, n + 1);
+  size_t size = (n + ARENA_ALIGN) & ~(size_t)(ARENA_ALIGN - 1);
+  char *p = arena_alloc(a, size);
   memcpy(p, s, n);
-  p[n] = '\0';
+  memset(p + n, 0, size - n);
   return p;
 }
 
