@@ -28,12 +28,24 @@ struct Arena {
   Block *spare; // emptied chunks, for arena_calloc to take first
 };
 
+_Noreturn void out_of_memory(void) {
+  fputs("hgc: out of memory\n", stderr);
+  abort();
+}
+
 static void *xmalloc(size_t n) {
   void *p = malloc(n);
-  if (!p) {
-    fputs("hgc: out of memory\n", stderr);
-    abort();
-  }
+  if (!p)
+    out_of_memory();
+  return p;
+}
+
+void *grow_array(void *p, int *cap, int n, size_t size) {
+  if (n < *cap)
+    return p;
+  *cap = *cap ? 2 * *cap : 16;
+  if (!(p = realloc(p, size * (size_t)*cap)))
+    out_of_memory();
   return p;
 }
 

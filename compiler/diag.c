@@ -486,7 +486,8 @@ static void print_text(Ctx *ctx, Loc loc, Severity sev, const char *hint,
   for (const Loc *in = loc.file ? loc.file->included_from : NULL;
        in && in->file; in = in->file->included_from, level++) {
     if (level < INCLUDED_SHOWN || level == levels - 1)
-      fprintf(out, "  included from %s:%d\n", diag_display(ctx, in->file), in->line);
+      fprintf(out, "  included from %s:%d\n", diag_display(ctx, in->file),
+              in->line);
     else if (level == INCLUDED_SHOWN)
       fprintf(out, "  ... %d more levels of includes\n",
               levels - INCLUDED_SHOWN - 1);
@@ -497,8 +498,9 @@ static void print_json(Ctx *ctx, Loc loc, Severity sev, const char *hint,
                        const char *msg) {
   json_t *o = json_object();
   json_t *from = json_array();
-  json_object_set_new(o, "file",
-                      loc.file ? json_string(diag_display(ctx, loc.file)) : json_null());
+  json_object_set_new(o, "file", loc.file
+                                      ? json_string(diag_display(ctx, loc.file))
+                                      : json_null());
   json_object_set_new(o, "line", loc.line ? json_integer(loc.line) : json_null());
   json_object_set_new(o, "col", loc.col ? json_integer(loc.col) : json_null());
   json_object_set_new(o, "severity", json_string(sev_name[sev]));
@@ -523,10 +525,8 @@ static char *format(const char *fmt, va_list ap) {
   int n = vsnprintf(NULL, 0, fmt, aq);
   va_end(aq);
   char *s = n < 0 ? NULL : malloc((size_t)n + 1);
-  if (!s) {
-    fputs("hgc: out of memory\n", stderr);
-    abort();
-  }
+  if (!s)
+    out_of_memory();
   vsnprintf(s, (size_t)n + 1, fmt, ap);
   return s;
 }

@@ -286,15 +286,14 @@ int driver_compile(Ctx *ctx, const char *path, const CompileOptions *opts,
   Node *doc = include_resolve(ctx, path);
   Rows *rows =
       doc && ctx->nerrors == errors ? open_rows(ctx, doc, opts, &failed) : NULL;
-  const char *source = validate_source(ctx, path);
-  if (!doc || failed || ctx->nerrors > errors) {
-    // reported
-  } else if (!rows) {
-    count = compile_one(ctx, doc, path, source, overrides, NULL, 0, fn, user)
-                ? 1
-                : -1;
-  } else {
-    count = compile_rows(ctx, doc, path, source, overrides, rows, fn, user);
+  if (doc && !failed && ctx->nerrors == errors) {
+    const char *source = validate_source(ctx, path);
+    if (rows)
+      count = compile_rows(ctx, doc, path, source, overrides, rows, fn, user);
+    else
+      count = compile_one(ctx, doc, path, source, overrides, NULL, 0, fn, user)
+                  ? 1
+                  : -1;
   }
   rows_close(rows);
   arena_free(ctx->arena);

@@ -70,6 +70,12 @@ void *arena_calloc(Arena *a, size_t size);            // zeroed; aborts on OOM
 char *arena_strndup(Arena *a, const char *s, size_t n); // NUL-terminated copy
 char *arena_strdup(Arena *a, const char *s);
 char *arena_printf(Arena *a, const char *fmt, ...) HGC_PRINTF(2, 3);
+// Doubles a malloc'd array of *cap elements of `size` bytes when n, the
+// count in use, has reached it (from 16); aborts on OOM.
+void *grow_array(void *p, int *cap, int n, size_t size);
+// Prints "hgc: out of memory" (allocating nothing) and aborts: there is no
+// sensible way to go on.
+_Noreturn void out_of_memory(void);
 // Gives jansson an allocator of free lists, for the few hundred small
 // values each request body is built from and freed as; call it before any
 // jansson value exists. Not under AddressSanitizer (HGC_ASAN), which then
@@ -300,13 +306,13 @@ Node *load_source(Ctx *ctx, SourceFile *f);
 // the end or after an error. Once an item defines an anchor, later items
 // may alias it: from then on load_stream_anchored is true and items must
 // be kept. load_stream_end reports what load_source would after the last
-// item and returns the top-level node (a list holding no items; *nitems
-// says how many came), or NULL; left before the end, it only frees.
+// item and returns the top-level node (a list holding no items), or NULL;
+// left before the end, it only frees.
 typedef struct Loader Loader;
 Loader *load_stream(Ctx *ctx, SourceFile *f);
 Node *load_stream_next(Loader *l);
 bool load_stream_anchored(const Loader *l);
-Node *load_stream_end(Loader *l, int *nitems);
+Node *load_stream_end(Loader *l);
 
 // FNV-1a of n bytes, for the hash tables of load.c, vars.c and main.c.
 size_t text_hash(const char *s, size_t n);

@@ -32,12 +32,11 @@ typedef struct {
 } Frame;
 
 // What resolving paths would otherwise ask the system for at every
-// include, asked once per spec: the canonical root and cwd, and the
-// canonical form of each directory files are included from. (realpath
-// costs a readlink per component and a getcwd for a relative path.)
+// include, asked once per spec: the canonical root, and the canonical
+// form of each directory files are included from. (realpath costs a
+// readlink per component and a getcwd for a relative path.)
 typedef struct {
   const char *root;  // ctx->root, canonical
-  const char *cwd;   // ctx->cwd
   const char **dirs; // pairs: a directory as joined, its canonical form
   int ndirs;         // pairs in dirs
   int cap;           // pairs allocated
@@ -75,7 +74,6 @@ static void paths_init(Ctx *ctx, Paths *p) {
   p->root = real_path(ctx, ctx->root);
   if (!p->root)
     p->root = ctx->root;
-  p->cwd = ctx->cwd;
 }
 
 // The canonical form of dir, from the cache or realpath; NULL with errno
@@ -135,8 +133,8 @@ static bool is_under(const char *path, const char *dir) {
 // A canonical path as the user would name it: relative to the cwd when
 // below it ("." for the cwd itself), else absolute. Messages then read the
 // same wherever the project is checked out.
-static const char *from_cwd(const Paths *p, const char *real) {
-  const char *cwd = p->cwd;
+static const char *from_cwd(const Ctx *ctx, const char *real) {
+  const char *cwd = ctx->cwd;
   if (!cwd || strcmp(cwd, "/") == 0)
     return real;
   size_t n = strlen(cwd);
@@ -211,17 +209,17 @@ static const char *resolve_path(Ctx *ctx, Paths *paths, const Node *at,
              arena_printf(ctx->arena,
                           "keep it under '%s', or pass --root to widen the "
                           "project root",
-                          from_cwd(paths, root)),
+                          from_cwd(ctx, root)),
              "%s '%s' leaves the project root%s", noun, rel,
              is_under(lexical_path(ctx, joined), root)
                  ? arena_printf(ctx->arena, " (a symlink takes it to '%s')",
-                                from_cwd(paths, canon))
+                                from_cwd(ctx, canon))
                  : "");
     return NULL;
   }
   if (real)
     *real = canon;
-  return from_cwd(paths, canon);
+  return from_cwd(ctx, canon);
 }
 
 const char *include_path(Ctx *ctx, const Node *at, const char *rel) {
@@ -370,7 +368,8 @@ static const char *chain(Resolver *r, int from, const char *last) {
       s = arena_printf(r->ctx->arena, "%s -> ...", s);
       i = r->depth - 4;
     }
-    s = arena_printf(r->ctx->arena, "%s -> %s", s, diag_display(r->ctx, r->stack[i].file));
+    s = arena_printf(r->ctx->arena, "%s -> %s", s,
+                     diag_display(r->ctx, r->stack[i].file));
   }
   return arena_printf(r->ctx->arena, "%s -> %s", s, last);
 }

@@ -65,12 +65,14 @@ struct Loader {
   bool parser_ok; // initialised, to delete
   LineStart *lines; // libyaml line -> diag line; NULL when they agree
   int nlines;
-  Frame *stack; // open maps and lists, innermost last; malloc'd
+  Frame *stack; // open maps and lists, innermost last
   int depth;
   int cap;
   // The children of the open maps and lists, innermost last (a map's as
   // key, value): a node gets an array of its exact size when it closes.
-  Node **kids; // malloc'd; freed by loader_free
+  // The stack and the kids are malloc'd, not in an arena: the next file's
+  // loader reuses the memory. Freed by loader_free.
+  Node **kids;
   int nkids;
   int kids_cap;
   Table anchors;
@@ -82,10 +84,9 @@ struct Loader {
   bool done;   // the stream has ended
   int errors;  // ctx->nerrors before loading
   // load_stream: the items of a top-level list are handed out one at a
-  // time (item), counted (nitems) and not kept in the list.
+  // time (item) and not kept in the list.
   bool stream;
   Node *item;
-  int nitems;
   bool anchored; // an anchor was defined inside an item
 };
 
@@ -130,18 +131,6 @@ static Entry *table_put(Arena *a, Table *t, const char *name, size_t len) {
     e->len = len;
   }
   return e;
-}
-
-// Doubles a full array of the Loader's own. The stack and the kids are
-// malloc'd, not in an arena: the next file's loader reuses the memory.
-static void *grow_array(void *p, int *cap, size_t size) {
-  *cap = *cap ? 2 * *cap : 16;
-  p = realloc(p, size * (size_t)*cap);
-  if (!p) {
-    msg_error("out of memory");
-    abort();
-  }
-  return p;
 }
 
 //
@@ -524,8 +513,7 @@ static Node *check_key(Loader *l, Frame *fr, Node *key, Loc at) {
 }
 
 static void push_kid(Loader *l, Node *n) {
-  if (l->nkids == l->kids_cap)
-    l->kids = grow_array(l->kids, &l->kids_cap, sizeof *l->kids);
+  l->kids = grow_array(l->kids, &l->kids_cap, l->nkids, sizeof *l->kids);
   l->kids[l->nkids++] = n;
 }
 
@@ -537,10 +525,8 @@ static void add_node(Loader *l, Node *n, Loc at) {
   }
   Frame *fr = &l->stack[l->depth - 1];
   if (l->stream && l->depth == 1 && fr->node->kind == NK_SEQ) {
-    if (n) {
+    if (n)
       l->item = n;
-      l->nitems++;
-    }
   } else if (fr->node->kind == NK_SEQ) {
     if (n)
       push_kid(l, n);
@@ -630,8 +616,7 @@ static void open_node(Loader *l, NodeKind kind, const yaml_char_t *tag,
   }
   Node *n = new_node(l->ctx, kind, at);
   apply_tag(l, n, (const char *)tag);
-  if (l->depth == l->cap)
-    l->stack = grow_array(l->stack, &l->cap, sizeof *l->stack);
+  l->stack = grow_array(l->stack, &l->cap, l->depth, sizeof *l->stack);
   l->stack[l->depth++] = (Frame){
       .node = n,
       .anchor = anchor ? arena_strdup(l->ctx->arena, (const char *)anchor)
@@ -867,8 +852,7 @@ Node *load_stream_next(Loader *l) {
 
 bool load_stream_anchored(const Loader *l) { return l->anchored; }
 
-Node *load_stream_end(Loader *l, int *nitems) {
-  *nitems = l->nitems;
+Node *load_stream_end(Loader *l) {
   if (!l->done && !l->stop) { // left before the end
     loader_free(l);
     return NULL;

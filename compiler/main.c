@@ -699,21 +699,6 @@ typedef struct {
   bool failed; // an output error was reported; nothing more is written
 } Build;
 
-static _Noreturn void out_of_memory(void) {
-  msg_error("out of memory");
-  abort();
-}
-
-static void *grow(void *p, int *cap, int n, size_t size) {
-  if (n < *cap)
-    return p;
-  *cap = *cap ? 2 * *cap : 16;
-  p = realloc(p, size * (size_t)*cap);
-  if (!p)
-    out_of_memory();
-  return p;
-}
-
 // A temp file for the run; NULL after reporting.
 static FILE *temp_file(Build *b) {
   FILE *f = tmpfile();
@@ -792,7 +777,7 @@ static uint32_t file_index(Build *b, SourceFile *f) {
   for (int i = b->nfiles - 1; i >= 0; i--) // the latest is the likeliest
     if (b->files[i] == f)
       return (uint32_t)i + 1;
-  b->files = grow(b->files, &b->capFiles, b->nfiles, sizeof *b->files);
+  b->files = grow_array(b->files, &b->capFiles, b->nfiles, sizeof *b->files);
   b->files[b->nfiles++] = f;
   return (uint32_t)b->nfiles;
 }

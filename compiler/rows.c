@@ -289,8 +289,7 @@ static void end_rows(Rows *r) {
     return;
   r->ended = true;
   if (r->yaml) {
-    int nitems;
-    load_stream_end(r->yaml, &nitems);
+    load_stream_end(r->yaml);
     r->yaml = NULL;
   } else if (!r->csv.stop && !r->nrows) {
     error_at(r->ctx, r->header, "add one line per video under the header",
@@ -355,8 +354,7 @@ static bool open_yaml(Rows *r) {
     r->keep_items = load_stream_anchored(r->yaml);
     return true;
   }
-  int nitems;
-  Node *doc = load_stream_end(r->yaml, &nitems);
+  Node *doc = load_stream_end(r->yaml);
   r->yaml = NULL;
   r->ended = true;
   if (!doc)
@@ -408,8 +406,7 @@ void rows_close(Rows *r) {
   if (!r)
     return;
   if (r->yaml) {
-    int nitems;
-    load_stream_end(r->yaml, &nitems);
+    load_stream_end(r->yaml);
   }
   arena_free(r->items);
 }

@@ -78,10 +78,8 @@ static pcre2_code *re_get(int id) {
 // are: a batch compiles a script per scene per row.
 static pcre2_match_data *match_data(void) {
   static pcre2_match_data *md;
-  if (!md && !(md = pcre2_match_data_create(8, NULL))) {
-    msg_error("out of memory");
-    abort();
-  }
+  if (!md && !(md = pcre2_match_data_create(8, NULL)))
+    out_of_memory();
   return md;
 }
 

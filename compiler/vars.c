@@ -922,7 +922,7 @@ static Node *expand(Expander *ex, const Node *n, const char *name) {
                          &(At){.loc = p->value->loc});
     ok &= v != NULL;
     if (v)
-      node_map_put(ctx, out, node_copy(ctx, p->key), v);
+      node_map_put(ctx, out, unchanged(p->key), v);
   }
   for (int i = 0; i < n->nitems; i++) {
     const Node *item = n->items[i];
@@ -981,7 +981,7 @@ static Node *expand_vars_map(Expander *ex, const Node *vars) {
                                &(At){.loc = p->value->loc});
     ok &= v != NULL;
     if (v)
-      node_map_put(ctx, out, node_copy(ctx, p->key), v);
+      node_map_put(ctx, out, unchanged(p->key), v);
   }
   return ok ? out : NULL;
 }
@@ -1058,7 +1058,7 @@ Node *vars_expand(Ctx *ctx, const Node *doc, const Node *overrides,
       v = expand(&ex, p->value, NULL);
     ok &= v != NULL;
     if (v)
-      node_map_put(ctx, out, node_copy(ctx, p->key), v);
+      node_map_put(ctx, out, unchanged(p->key), v);
   }
   settle(ctx, &ex);
   return ok && ctx->nerrors == errors ? out : NULL;

@@ -191,7 +191,7 @@ static void save_cache(const char *path, const json_t *cat) {
   if (slash && slash != path) {
     char *dir = strndup(path, (size_t)(slash - path));
     if (!dir)
-      abort();
+      out_of_memory();
     err = rt_mkdirs(dir);
     free(dir);
   }
@@ -228,7 +228,7 @@ static json_t *sorted(json_t *list, const CatList *l) {
   size_t n = json_array_size(list);
   SortItem *items = calloc(n ? n : 1, sizeof *items);
   if (!items)
-    abort();
+    out_of_memory();
   for (size_t i = 0; i < n; i++) {
     json_t *e = json_array_get(list, i);
     const char *name = str_at(e, l->name);
@@ -397,7 +397,7 @@ static int fetch_lists(Arena *a, Fetch *f, const char *base, json_t *cat) {
   int n = (int)json_array_size(tl);
   RtRequest *details = calloc((size_t)n + 1, sizeof *details);
   if (!details)
-    abort();
+    out_of_memory();
   for (int i = 0; i < n; i++)
     details[i] = get(a, f, base, "/v2/template/%s",
                      str_at(json_array_get(tl, i), "template_id"));
@@ -520,7 +520,7 @@ static void add_row(Table *t, const char *const *cells) {
     t->cells =
         realloc(t->cells, sizeof *t->cells * (size_t)(t->cap * t->ncols));
     if (!t->cells)
-      abort();
+      out_of_memory();
   }
   for (int c = 0; c < t->ncols; c++)
     t->cells[t->nrows * t->ncols + c] = shown(t->a, cells[c]);

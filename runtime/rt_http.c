@@ -173,10 +173,8 @@ long rt_jitter(long ms) {
 
 static char *xstrdup(const char *s) {
   char *p = strdup(s);
-  if (!p) {
-    msg_error("out of memory");
-    abort();
-  }
+  if (!p)
+    out_of_memory();
   return p;
 }
 
@@ -709,10 +707,8 @@ void rt_request_clear(RtRequest *r) {
 void rt_http_start(RtHttp *h, RtRequest *r) {
   rt_request_clear(r);
   struct RtXfer *x = calloc(1, sizeof *x);
-  if (!x) {
-    msg_error("out of memory");
-    abort();
-  }
+  if (!x)
+    out_of_memory();
   x->req = r;
   r->xfer = x;
   x->next_all = h->all;

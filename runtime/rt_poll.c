@@ -309,7 +309,7 @@ void rt_download_step(RtVideo *v) {
   if (!err) {
     v->tmp_path = malloc(strlen(file) + 16);
     if (!v->tmp_path)
-      abort();
+      out_of_memory();
     const char *slash = strrchr(file, '/');
     size_t dirlen = slash ? (size_t)(slash - file) + 1 : 0;
     sprintf(v->tmp_path, "%.*s.%s.XXXXXX", (int)dirlen, file, file + dirlen);

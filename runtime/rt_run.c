@@ -51,7 +51,7 @@ char *rt_read_key(Arena *a, const char *file, const char **problem) {
     }
     text = calloc(1, RT_MAX_KEY_BYTES + 2);
     if (!text)
-      abort();
+      out_of_memory();
     size_t n = fread(text, 1, RT_MAX_KEY_BYTES + 1, f);
     fclose(f);
     if (n > RT_MAX_KEY_BYTES) {
@@ -70,7 +70,7 @@ char *rt_read_key(Arena *a, const char *file, const char **problem) {
       return NULL;
     }
     if (!(text = strdup(env)))
-      abort();
+      out_of_memory();
   }
   char *start = text;
   while (isspace((unsigned char)*start))
@@ -262,12 +262,7 @@ static int add_video(RtJob *j, RtVideo *v) {
       return HGC_EUSAGE;
     }
   }
-  if (j->nvideos == j->cap) {
-    j->cap = j->cap ? 2 * j->cap : 16;
-    j->videos = realloc(j->videos, sizeof *j->videos * (size_t)j->cap);
-    if (!j->videos)
-      abort();
-  }
+  j->videos = grow_array(j->videos, &j->cap, j->nvideos, sizeof *j->videos);
   j->videos[j->nvideos++] = v;
   return HGC_OK;
 }
@@ -710,7 +705,7 @@ const char *rt_url_in(Arena *a, const char *base, const char *fmt,
     }
   }
   if (!ok)
-    abort();
+    out_of_memory();
   const char *url = arena_strdup(a, b.data);
   buf_free(&b);
   return url;

@@ -42,10 +42,8 @@ const char *rt_state_path(const RtState *s) { return s->path; }
 static char *join(const char *a, const char *b) {
   size_t n = strlen(a) + strlen(b) + 1;
   char *p = malloc(n);
-  if (!p) {
-    msg_error("out of memory");
-    abort();
-  }
+  if (!p)
+    out_of_memory();
   snprintf(p, n, "%s%s", a, b);
   return p;
 }
@@ -130,10 +128,8 @@ static bool load(RtState *s) {
 int rt_state_open(const char *path, bool create, long long deadline,
                   RtState **out) {
   RtState *s = calloc(1, sizeof *s);
-  if (!s) {
-    msg_error("out of memory");
-    abort();
-  }
+  if (!s)
+    out_of_memory();
   s->path = join(path, "");
   s->lock_path = join(path, ".lock");
   s->lock_fd = -1;

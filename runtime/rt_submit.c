@@ -96,7 +96,7 @@ unsigned char *rt_asset_read(RtJob *j, const json_t *asset, size_t *len,
   }
   unsigned char *data = malloc((size_t)st.st_size + 1);
   if (!data)
-    abort();
+    out_of_memory();
   *len = fread(data, 1, (size_t)st.st_size, f);
   bool short_read = *len != (size_t)st.st_size || ferror(f);
   fclose(f);
@@ -320,7 +320,7 @@ static void claim_and_post(RtVideo *v) {
   json_decref(v->send);
   v->send = NULL;
   if (!v->payload)
-    abort();
+    out_of_memory();
   rt_request_clear(&v->req); // the previous stage's answer
   v->req = (RtRequest){
       .kind = RQ_GENERATE,
