@@ -151,6 +151,12 @@ struct Loc {
   int line;
   int col;
 };
+// A line and column in a file known from elsewhere (a Node's end).
+typedef struct {
+  int line;
+  int col;
+} Pos;
+static inline Pos loc_pos(Loc at) { return (Pos){at.line, at.col}; }
 
 typedef enum { SEV_ERROR, SEV_WARNING, SEV_NOTE } Severity;
 typedef enum { DIAG_TEXT, DIAG_JSON } DiagFormat;
@@ -272,19 +278,23 @@ typedef struct {
   Node *value;
 } Pair;
 
+// A node is 64 bytes: a spec tree of many small files holds tens of
+// thousands, and each fresh page of them costs a page fault.
 struct Node {
-  NodeKind kind;
-  ScalarStyle style;  // NK_SCALAR
-  Loc loc;            // where the node starts
-  Loc end;            // just past where it ends
+  NodeKind kind : 8;
+  ScalarStyle style : 8; // NK_SCALAR
+  int cap;  // pairs or items allocated; private to node_map_put/seq_push
+  Loc loc;  // where the node starts
+  Pos end;  // just past where it ends, in loc.file
   // NK_SCALAR
   const char *text;   // value, NUL-terminated (may hold NULs: use len)
   size_t len;
-  Pair *pairs;        // NK_MAP
-  Node **items;       // NK_SEQ
+  union {
+    Pair *pairs;      // NK_MAP
+    Node **items;     // NK_SEQ
+  };
   int npairs;
   int nitems;
-  int cap; // pairs or items allocated; private to node_map_put/seq_push
 };
 
 // Loads one YAML file (one document) into a Node tree allocated in

@@ -342,7 +342,7 @@ static Node *new_node(Ctx *ctx, NodeKind kind, Loc loc) {
   Node *n = arena_calloc(ctx->arena, sizeof *n);
   n->kind = kind;
   n->loc = loc;
-  n->end = loc;
+  n->end = loc_pos(loc);
   return n;
 }
 
@@ -592,7 +592,7 @@ static void on_scalar(Loader *l, const yaml_event_t *ev, Loc at) {
   Node *n = node_new_scalar(l->ctx, at, (const char *)ev->data.scalar.value,
                             ev->data.scalar.length,
                             scalar_style(ev->data.scalar.style));
-  n->end = mark_loc(l, ev->end_mark);
+  n->end = loc_pos(mark_loc(l, ev->end_mark));
   apply_tag(l, n, (const char *)ev->data.scalar.tag);
   if (ev->data.scalar.anchor)
     define_anchor(l,
@@ -646,7 +646,7 @@ static void close_node(Loader *l, yaml_mark_t end) {
     }
   }
   l->nkids = fr.kids;
-  fr.node->end = mark_loc(l, end);
+  fr.node->end = loc_pos(mark_loc(l, end));
   if (fr.flow)
     l->flow_line = fr.node->end.line;
   if (fr.anchor)

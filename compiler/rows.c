@@ -95,7 +95,7 @@ static Node *quoted_field(Csv *c, Loc at) {
   }
   c->pos = close + 1;
   Node *cell = node_new_scalar(c->ctx, at, text, n, SC_QUOTED);
-  cell->end = csv_loc(c, c->pos);
+  cell->end = loc_pos(csv_loc(c, c->pos));
   if (!at_eol(c) && t[c->pos] != ',') {
     error_at(c->ctx, csv_loc(c, c->pos),
              "write a quote inside a quoted field as \"\"",
@@ -125,7 +125,7 @@ static Node *field(Csv *c) {
   while (!at_eol(c) && t[c->pos] != ',')
     c->pos++;
   Node *n = node_new_scalar(c->ctx, at, t + start, c->pos - start, SC_QUOTED);
-  n->end = csv_loc(c, c->pos);
+  n->end = loc_pos(csv_loc(c, c->pos));
   return n;
 }
 

@@ -238,7 +238,7 @@ static void add_define(Ctx *ctx, const char *def, Node *map) {
     error_at(ctx, at, NULL, "value is not valid UTF-8");
     return;
   }
-  v->end = diag_loc(f, f->len);
+  v->end = loc_pos(diag_loc(f, f->len));
   put_var(ctx, map,
           node_new_scalar(ctx, diag_loc(f, 3), name, strlen(name), SC_PLAIN),
           v);
