@@ -16,6 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#ifdef __linux__
+#include <sys/sendfile.h>
+#endif
 #include <unistd.h>
 
 typedef enum {
@@ -1074,19 +1077,34 @@ static void discard(Build *b, int from) {
     rmdir(b->args->out_dir); // fails, as it should, once a file is in it
 }
 
-// Copies the spool to stdout through b->text's memory (emptied by spill),
-// whose pages are in already.
+// Copies the spool to stdout: in the kernel where it can (sendfile, which
+// fails on an O_APPEND stdout, for one), else through the first SPOOL_MEM
+// bytes of b->text's memory (emptied by spill), whose pages are in already.
 static int copy_spool(Build *b) {
-  if (!buf_reserve(&b->text, SPOOL_MEM + 1))
-    out_of_memory();
   FILE *spool = b->spool;
-  char *block = b->text.data;
-  size_t size = b->text.cap - 1;
-  size_t n;
-  rewind(spool);
-  while ((n = fread(block, 1, size, spool)) > 0)
-    if (fwrite(block, 1, n, stdout) != n)
+  off_t size, off = 0;
+  if (fflush(spool) != 0 || fflush(stdout) != 0 ||
+      (size = ftello(spool)) < 0)
+    return HGC_ESPEC;
+#ifdef __linux__
+  while (off < size) {
+    ssize_t n = sendfile(fileno(stdout), fileno(spool), &off,
+                         (size_t)(size - off));
+    if (n <= 0 && !(n < 0 && errno == EINTR))
       break;
+  }
+#endif
+  if (off < size) {
+    if (!buf_reserve(&b->text, SPOOL_MEM + 1))
+      out_of_memory();
+    char *block = b->text.data;
+    size_t n;
+    if (fseeko(spool, off, SEEK_SET) != 0)
+      return HGC_ESPEC;
+    while ((n = fread(block, 1, SPOOL_MEM, spool)) > 0)
+      if (fwrite(block, 1, n, stdout) != n)
+        break;
+  }
   return !ferror(spool) && fflush(stdout) == 0 && !ferror(stdout) ? HGC_OK
                                                                   : HGC_ESPEC;
 }

@@ -258,6 +258,10 @@ printf 'id\none\n' >one.csv
 check big-alone sh -c "'$HGC' build -o - --rows one.csv big.yaml >big-one.json && '$HGC' build -o big-one --rows one.csv big.yaml && test \$(wc -c <big-one.json) -gt 70000 && cmp big-one.json big-one/big-one.json"
 check big-two sh -c "'$HGC' build -o - --rows two.csv big.yaml >big-two.json && '$HGC' build -o big-two --rows two.csv big.yaml && cat big-two/big-one.json big-two/big-two.json | cmp - big-two.json"
 check batch-long-stream sh -c "'$HGC' build -o - --rows long.csv batch.yaml >long-stream.json && cat long/*.json | cmp - long-stream.json"
+# Spooled artifacts reach stdout by sendfile, or by copying where it
+# refuses: a stdout opened to append, and a pipe.
+check batch-long-stream-append sh -c "echo first >append.json && '$HGC' build -o - --rows long.csv batch.yaml >>append.json && { echo first; cat long-stream.json; } | cmp - append.json"
+check batch-long-stream-pipe sh -c "'$HGC' build -o - --rows long.csv batch.yaml | cmp - long-stream.json"
 echo 'r00001,Again,x' >>long.csv
 check batch-long-stream-late-error sh -c "! '$HGC' build -o - --rows long.csv batch.yaml >late-stream.json 2>/dev/null && test ! -s late-stream.json"
 check batch-long-duplicate expect_exit 1 "$HGC" check --rows long.csv batch.yaml
