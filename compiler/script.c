@@ -609,10 +609,34 @@ static void unknown_tag(Scan *s, const Node *n, const Tag *t) {
            (int)(t->name_end - t->name), n->text + t->name);
 }
 
+// The end of the tag at `at` when it is written exactly '<break
+// time="V"/>' (V without '"', '<' or '>'), as nearly every break is; else
+// 0. The patterns would read it the same way: these tags skip them.
+static size_t plain_break(const Node *n, size_t at, size_t *v, size_t *v_end) {
+  static const char head[] = "<break time=\"";
+  size_t len = sizeof head - 1;
+  if (n->len - at < len || memcmp(n->text + at, head, len) != 0)
+    return 0;
+  size_t i = *v = at + len;
+  while (i < n->len && !strchr("\"<>", n->text[i]))
+    i++;
+  *v_end = i;
+  return n->len - i >= 3 && memcmp(n->text + i, "\"/>", 3) == 0 ? i + 3 : 0;
+}
+
 // tag = '<break time="' seconds 's"/>'
 // Returns where the scan goes on.
 static size_t scan_tag(Scan *s, const Node *n, size_t at) {
   Ctx *ctx = s->ctx;
+  size_t v, v_end, end = plain_break(n, at, &v, &v_end);
+  if (end) {
+    Where w = {n, at, end, false};
+    long ms;
+    if (tag_time(s, w, arena_strndup(ctx->arena, n->text + v, v_end - v),
+                 &ms))
+      add_pause(s, ms, w);
+    return end;
+  }
   Tag t;
   if (!match_tag(s, n, at, &t))
     return bad_tag(s, n, at);

@@ -224,6 +224,19 @@ static void test_tag_errors(void) {
         "[write seconds, such as time=\"1.5s\"]");
   check("no_unit", "script: Hi <break time=\"1\"/> there\n", NULL,
         "1:12: error: break time '1' has no unit [write time=\"1s\"]");
+  // '<break time="V"/>' skips the patterns (scan_tag's plain_break); any
+  // other spelling of the same tag must read the same.
+  check("no_unit_spaced", "script: Hi <break  time=\"1\" /> there\n", NULL,
+        "1:12: error: break time '1' has no unit [write time=\"1s\"]");
+  check("plain_break_unterminated", "script: Hi <break time=\"1s\"/\n", NULL,
+        "1:12: error: unterminated tag '<break time=\"1s\"/' "
+        "[end the tag with '/>', or write '< ' for a less-than sign]");
+  check("plain_break_angle_in_value",
+        "script: Hi <break time=\"1<s\"/> there\n", NULL,
+        "1:12: error: unbalanced quotes in tag '<break time=\"1' "
+        "[write <break time=\"1.5s\"/>]\n"
+        "1:26: error: unbalanced quotes in tag '<s\"/>' "
+        "[write <break time=\"1.5s\"/>]");
   check("not_self_closed", "script: Hi <break time=\"1s\"> there\n", NULL,
         "1:12: error: break tag '<break time=\"1s\">' is not self-closed "
         "[write <break time=\"1s\"/>]");
