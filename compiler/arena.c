@@ -85,7 +85,7 @@ void arena_reset(Arena *a) {
 }
 
 // size bytes, not zeroed: for what is written whole at once (strings).
-static void *arena_alloc(Arena *a, size_t size) {
+void *arena_alloc(Arena *a, size_t size) {
   size = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
   Block *b = a->head;
   if (!b || b->size - b->used < size) {

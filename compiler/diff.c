@@ -280,7 +280,8 @@ static double body_seconds(const json_t *body) {
 static bool collect(Ctx *ctx, const Spec *spec, const Request *req,
                     const Node *row, int row_no, void *user) {
   (void)row, (void)row_no;
-  json_t *doc = emit_artifact(spec, req);
+  Jval *art = emit_artifact(ctx->arena, spec, req);
+  json_t *doc = art ? jval_to_json(art) : NULL;
   if (!doc) {
     error_at(ctx, spec->loc, NULL, "artifact '%s' cannot be built",
              spec->name);

@@ -69,10 +69,7 @@ static bool compile_one(Ctx *ctx, const Node *doc, const char *path,
   if (ctx->catalogue && !online_check(ctx, spec))
     return false;
   Request req = lower_spec(ctx, spec);
-  bool ok = fn(ctx, spec, &req, row, row_no, user);
-  json_decref(req.body);
-  json_decref(req.assets);
-  return ok;
+  return fn(ctx, spec, &req, row, row_no, user);
 }
 
 // The rows of a batch, from --rows or the spec's `rows:`; NULL when the

@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: MIT
-// emit.c: jansson values -> canonical JSON text, and atomic file writes.
+// emit.c: JSON values -> canonical JSON text, and atomic file writes.
 //
-// Input: a json_t tree (from lower.c, or the artifact emit_artifact wraps
-// around it). Output: exactly the bytes of Python's json.dumps(v,
-// indent=2, sort_keys=True, ensure_ascii=False) plus "\n", so artifacts
-// are byte-identical on every machine: keys in byte order (code point
-// order for UTF-8), two-space indent, strings raw except for the escapes
-// Python makes, reals in repr()'s shortest round-trip form. We serialize
-// ourselves because json_dumps prints reals with %.17g.
-// Ownership (jq's rule): fresh values go in through the stealing API
-// (json_object_set_new, json_array_append_new); a borrowed value is
-// increfed explicitly; the only json_decref is on the root.
+// Input: a Jval tree (lower.c's request, or the artifact emit_artifact
+// wraps around it), or a json_t tree, which is copied into one. Output:
+// exactly the bytes of Python's json.dumps(v, indent=2, sort_keys=True,
+// ensure_ascii=False) plus "\n", so artifacts are byte-identical on every
+// machine: keys in byte order (code point order for UTF-8), two-space
+// indent, strings raw except for the escapes Python makes, reals in
+// repr()'s shortest round-trip form. We serialize ourselves because
+// json_dumps prints reals with %.17g.
+// Ownership (jq's rule) for json_t: fresh values go in through the
+// stealing API (json_object_set_new, json_array_append_new); a borrowed
+// value is increfed explicitly; the only json_decref is on the root. A
+// Jval lives in its arena.
 // Files are replaced by rename, so readers see the old or the new file.
 #include "hgc.h"
 
@@ -28,7 +30,7 @@
 #define EMIT_MAX_BYTES (64 << 20)
 #define EMIT_FEW_MEMBERS 16 // objects this small are sorted on the stack
 
-static bool emit_value(Buf *b, const json_t *v, int depth);
+static bool emit_value(Buf *b, const Jval *v, int depth);
 
 // A line break and the indent for depth, in as few adds as it takes.
 static bool emit_newline(Buf *b, int depth) {
@@ -216,7 +218,7 @@ static bool emit_real(Buf *b, double x) {
 }
 
 // Digits by hand: printf's machinery costs more than the whole number.
-static bool emit_integer(Buf *b, json_int_t i) {
+static bool emit_integer(Buf *b, long long i) {
   char tmp[24];
   char *p = tmp + sizeof tmp;
   unsigned long long u = i < 0 ? 0ULL - (unsigned long long)i
@@ -229,16 +231,10 @@ static bool emit_integer(Buf *b, json_int_t i) {
   return buf_add(b, p, (size_t)(tmp + sizeof tmp - p));
 }
 
-typedef struct {
-  const char *key;
-  size_t len; // keys may hold NULs (json_object_setn)
-  const json_t *value;
-} Member;
-
 // Byte order, which for UTF-8 is the code point order Python sorts by.
 static int member_cmp(const void *pa, const void *pb) {
-  const Member *a = pa;
-  const Member *b = pb;
+  const JvalMember *a = pa;
+  const JvalMember *b = pb;
   int c = memcmp(a->key, b->key, a->len < b->len ? a->len : b->len);
   if (c)
     return c;
@@ -247,13 +243,13 @@ static int member_cmp(const void *pa, const void *pb) {
 
 // Insertion sort for the few keys of a request's objects; qsort (and its
 // calls through a pointer) for a big map.
-static void sort_members(Member *m, size_t n) {
+static void sort_members(JvalMember *m, size_t n) {
   if (n > EMIT_FEW_MEMBERS) {
     qsort(m, n, sizeof *m, member_cmp);
     return;
   }
   for (size_t i = 1; i < n; i++) {
-    Member x = m[i];
+    JvalMember x = m[i];
     size_t j = i;
     for (; j > 0 && member_cmp(&m[j - 1], &x) > 0; j--)
       m[j] = m[j - 1];
@@ -261,74 +257,223 @@ static void sort_members(Member *m, size_t n) {
   }
 }
 
-static bool emit_object(Buf *b, const json_t *obj, int depth) {
-  size_t n = json_object_size(obj);
+static bool emit_object(Buf *b, const Jval *obj, int depth) {
+  size_t n = (size_t)obj->n;
   if (n == 0)
     return buf_add(b, "{}", 2);
-  Member few[EMIT_FEW_MEMBERS];
-  Member *m = n <= EMIT_FEW_MEMBERS ? few : malloc(n * sizeof *m);
+  JvalMember few[EMIT_FEW_MEMBERS];
+  JvalMember *m = n <= EMIT_FEW_MEMBERS ? few : malloc(n * sizeof *m);
   if (!m) {
     buf_free(b);
     return false;
   }
-  // jansson's iterators take a non-const object but do not modify it.
-  json_t *o = (json_t *)obj;
-  size_t i = 0;
-  for (void *it = json_object_iter(o); it; it = json_object_iter_next(o, it))
-    m[i++] = (Member){json_object_iter_key(it), json_object_iter_key_len(it),
-                      json_object_iter_value(it)};
+  memcpy(m, obj->members, n * sizeof *m);
   sort_members(m, n);
   bool ok = buf_addc(b, '{');
-  for (i = 0; ok && i < n; i++)
+  for (size_t i = 0; ok && i < n; i++) {
+    if (i && member_cmp(&m[i - 1], &m[i]) == 0) // a key put twice
+      unreachable();
     ok = (i == 0 || buf_addc(b, ',')) && emit_newline(b, depth + 1) &&
          emit_string(b, m[i].key, m[i].len) && buf_add(b, ": ", 2) &&
          emit_value(b, m[i].value, depth + 1);
+  }
   if (m != few)
     free(m);
   return ok && emit_newline(b, depth) && buf_addc(b, '}');
 }
 
-static bool emit_array(Buf *b, const json_t *arr, int depth) {
-  size_t n = json_array_size(arr);
-  if (n == 0)
+static bool emit_array(Buf *b, const Jval *arr, int depth) {
+  if (arr->n == 0)
     return buf_add(b, "[]", 2);
   if (!buf_addc(b, '['))
     return false;
-  for (size_t i = 0; i < n; i++)
+  for (int i = 0; i < arr->n; i++)
     if (!((i == 0 || buf_addc(b, ',')) && emit_newline(b, depth + 1) &&
-          emit_value(b, json_array_get(arr, i), depth + 1)))
+          emit_value(b, arr->items[i], depth + 1)))
       return false;
   return emit_newline(b, depth) && buf_addc(b, ']');
 }
 
-static bool emit_value(Buf *b, const json_t *v, int depth) {
-  switch (json_typeof(v)) {
-  case JSON_OBJECT:
+static bool emit_value(Buf *b, const Jval *v, int depth) {
+  switch (v->kind) {
+  case JV_OBJECT:
     return emit_object(b, v, depth);
-  case JSON_ARRAY:
+  case JV_ARRAY:
     return emit_array(b, v, depth);
-  case JSON_STRING:
-    return emit_string(b, json_string_value(v), json_string_length(v));
-  case JSON_INTEGER:
-    return emit_integer(b, json_integer_value(v));
-  case JSON_REAL:
-    return emit_real(b, json_real_value(v));
-  case JSON_TRUE:
+  case JV_STRING:
+    return emit_string(b, v->s, v->len);
+  case JV_INT:
+    return emit_integer(b, v->i);
+  case JV_REAL:
+    return emit_real(b, v->d);
+  case JV_TRUE:
     return buf_add(b, "true", 4);
-  case JSON_FALSE:
+  case JV_FALSE:
     return buf_add(b, "false", 5);
-  case JSON_NULL:
+  case JV_NULL:
     return buf_add(b, "null", 4);
   }
   unreachable();
 }
 
-bool emit_json_to(Buf *out, const json_t *v) {
+bool emit_jval_to(Buf *out, const Jval *v) {
   size_t max = out->max;
   if (EMIT_MAX_BYTES < max - out->len)
     out->max = out->len + EMIT_MAX_BYTES;
   bool ok = emit_value(out, v, 0) && buf_addc(out, '\n');
   out->max = max;
+  return ok;
+}
+
+//
+// Jval: building, and the copies to and from jansson
+//
+static Jval *jval_new(Arena *a, JvalKind kind) {
+  Jval *v = arena_alloc(a, sizeof *v);
+  *v = (Jval){.kind = kind};
+  return v;
+}
+
+Jval *jval_object(Arena *a) { return jval_new(a, JV_OBJECT); }
+Jval *jval_array(Arena *a) { return jval_new(a, JV_ARRAY); }
+
+Jval *jval_string(Arena *a, const char *s) {
+  Jval *v = jval_new(a, JV_STRING);
+  v->s = s;
+  v->len = strlen(s);
+  return v;
+}
+
+Jval *jval_int(Arena *a, long long i) {
+  Jval *v = jval_new(a, JV_INT);
+  v->i = i;
+  return v;
+}
+
+Jval *jval_real(Arena *a, double d) {
+  Jval *v = jval_new(a, JV_REAL);
+  v->d = d;
+  return v;
+}
+
+Jval *jval_bool(Arena *a, bool b) {
+  return jval_new(a, b ? JV_TRUE : JV_FALSE);
+}
+
+// Room for one more item or member in v, doubling from 8.
+static void *jval_room(Arena *a, Jval *v, void *items, size_t size) {
+  if (v->n < v->cap)
+    return items;
+  int cap = v->cap ? 2 * v->cap : 8;
+  void *p = arena_alloc(a, size * (size_t)cap);
+  if (v->n)
+    memcpy(p, items, size * (size_t)v->n);
+  v->cap = cap;
+  return p;
+}
+
+void jval_put(Arena *a, Jval *obj, const char *key, const Jval *v) {
+  obj->members = jval_room(a, obj, obj->members, sizeof *obj->members);
+  obj->members[obj->n++] = (JvalMember){key, strlen(key), v};
+}
+
+void jval_push(Arena *a, Jval *arr, const Jval *v) {
+  arr->items = jval_room(a, arr, (void *)arr->items, sizeof *arr->items);
+  arr->items[arr->n++] = v;
+}
+
+bool json_text_ok(const char *s, size_t n) {
+  json_t *j = json_stringn(s, n);
+  json_decref(j);
+  return j != NULL;
+}
+
+json_t *jval_to_json(const Jval *v) {
+  json_t *j = NULL;
+  switch (v->kind) {
+  case JV_OBJECT:
+    j = json_object();
+    for (int i = 0; j && i < v->n; i++) {
+      const JvalMember *m = &v->members[i];
+      json_t *value = jval_to_json(m->value);
+      if (!value || json_object_setn_new(j, m->key, m->len, value) != 0) {
+        json_decref(j);
+        j = NULL;
+      }
+    }
+    return j;
+  case JV_ARRAY:
+    j = json_array();
+    for (int i = 0; j && i < v->n; i++) {
+      json_t *item = jval_to_json(v->items[i]);
+      if (!item || json_array_append_new(j, item) != 0) {
+        json_decref(j);
+        j = NULL;
+      }
+    }
+    return j;
+  case JV_STRING:
+    return json_stringn(v->s, v->len);
+  case JV_INT:
+    return json_integer(v->i);
+  case JV_REAL:
+    return json_real(v->d);
+  case JV_TRUE:
+    return json_true();
+  case JV_FALSE:
+    return json_false();
+  case JV_NULL:
+    return json_null();
+  }
+  unreachable();
+}
+
+// A Jval copy of j in a, its strings borrowed from j.
+static const Jval *jval_from_json(Arena *a, const json_t *j) {
+  Jval *v;
+  switch (json_typeof(j)) {
+  case JSON_OBJECT: {
+    v = jval_object(a);
+    // jansson's iterators take a non-const object but do not modify it.
+    json_t *o = (json_t *)j;
+    v->cap = (int)json_object_size(o);
+    v->members = arena_alloc(a, sizeof *v->members * (size_t)v->cap);
+    for (void *it = json_object_iter(o); it; it = json_object_iter_next(o, it))
+      v->members[v->n++] = (JvalMember){
+          json_object_iter_key(it), json_object_iter_key_len(it),
+          jval_from_json(a, json_object_iter_value(it))};
+    return v;
+  }
+  case JSON_ARRAY:
+    v = jval_array(a);
+    v->cap = (int)json_array_size(j);
+    v->items = arena_alloc(a, sizeof *v->items * (size_t)v->cap);
+    for (int i = 0; i < v->cap; i++)
+      v->items[v->n++] = jval_from_json(a, json_array_get(j, (size_t)i));
+    return v;
+  case JSON_STRING:
+    v = jval_new(a, JV_STRING);
+    v->s = json_string_value(j);
+    v->len = json_string_length(j);
+    return v;
+  case JSON_INTEGER:
+    return jval_int(a, json_integer_value(j));
+  case JSON_REAL:
+    return jval_real(a, json_real_value(j));
+  case JSON_TRUE:
+    return jval_new(a, JV_TRUE);
+  case JSON_FALSE:
+    return jval_new(a, JV_FALSE);
+  case JSON_NULL:
+    return jval_new(a, JV_NULL);
+  }
+  unreachable();
+}
+
+bool emit_json_to(Buf *out, const json_t *v) {
+  Arena *a = arena_new();
+  bool ok = emit_jval_to(out, jval_from_json(a, v));
+  arena_free(a);
   return ok;
 }
 
@@ -345,16 +490,21 @@ bool json_print_line(FILE *out, const json_t *v, size_t flags) {
   return json_dumpf(v, out, flags) == 0 && putc('\n', out) != EOF;
 }
 
-// artifact = { hgc: 1, name, source, method, path, body }
-// NULL when name or source is not valid UTF-8 (json_pack rejects it).
-json_t *emit_artifact(const Spec *spec, const Request *req) {
-  // "O" increfs: the caller still owns req->body and req->assets.
-  json_t *doc = json_pack("{s:i, s:s, s:s, s:s, s:s, s:O}", "hgc",
-                          HGC_FORMAT, "name", spec->name, "source",
-                          spec->source, "method", req->method, "path",
-                          req->path, "body", req->body);
-  if (doc && req->assets)
-    json_object_set(doc, "assets", req->assets);
+// artifact = { hgc: 1, name, source, method, path, body, assets? }
+Jval *emit_artifact(Arena *a, const Spec *spec, const Request *req) {
+  if (!json_text_ok(spec->name, strlen(spec->name)) ||
+      !json_text_ok(spec->source, strlen(spec->source)) ||
+      !json_text_ok(req->path, strlen(req->path)))
+    return NULL;
+  Jval *doc = jval_object(a);
+  jval_put(a, doc, "hgc", jval_int(a, HGC_FORMAT));
+  jval_put(a, doc, "name", jval_string(a, spec->name));
+  jval_put(a, doc, "source", jval_string(a, spec->source));
+  jval_put(a, doc, "method", jval_string(a, req->method));
+  jval_put(a, doc, "path", jval_string(a, req->path));
+  jval_put(a, doc, "body", req->body);
+  if (req->assets)
+    jval_put(a, doc, "assets", req->assets);
   return doc;
 }
 

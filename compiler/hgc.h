@@ -9,7 +9,7 @@
 //   online.c   Spec against the account's catalogue (--online only)
 //   script.c   script text and pauses -> normalised input_text
 //   lower.c    Spec -> request body (jansson)
-//   emit.c     json_t -> canonical JSON text, atomic file writes
+//   emit.c     JSON values -> canonical JSON text, atomic file writes
 //   diag.c     every diagnostic, with source line and caret
 //
 // Ownership: everything a stage allocates comes from ctx->arena (zeroed,
@@ -67,6 +67,7 @@ Arena *arena_new(void);
 void arena_free(Arena *a);
 void arena_reset(Arena *a); // frees everything, keeps the memory to reuse
 void *arena_calloc(Arena *a, size_t size);            // zeroed; aborts on OOM
+void *arena_alloc(Arena *a, size_t size);             // the same, not zeroed
 char *arena_strndup(Arena *a, const char *s, size_t n); // NUL-terminated copy
 char *arena_strdup(Arena *a, const char *s);
 char *arena_printf(Arena *a, const char *fmt, ...) HGC_PRINTF(2, 3);
@@ -661,19 +662,61 @@ bool online_check(Ctx *ctx, Spec *spec);
 //
 // lower.c
 //
+typedef struct Jval Jval;
 typedef struct {
   const char *method; // "POST"
   const char *path;   // "/v2/video/generate"
-  json_t *body;       // owned by the caller
-  json_t *assets;     // [{pointer, path, sha256, mime}], or NULL; owned
+  Jval *body;         // in ctx->arena
+  Jval *assets;       // [{pointer, path, sha256, mime}], or NULL
 } Request;
 
-// Builds the request for a validated spec. Cannot fail.
+// Builds the request for a validated spec, in ctx->arena. Cannot fail.
 Request lower_spec(Ctx *ctx, const Spec *spec);
 
 //
 // emit.c
 //
+// A JSON value in an arena, its strings borrowed: what lower.c builds a
+// request as, and what emit.c writes. jansson hashes every key and
+// mallocs every value and string, and a batch lowers and writes a
+// request per row (docs/performance.md, sixth round). An object's
+// members are kept in the order put; a key is put once.
+typedef enum {
+  JV_NULL, JV_FALSE, JV_TRUE, JV_INT, JV_REAL, JV_STRING, JV_ARRAY, JV_OBJECT
+} JvalKind;
+typedef struct {
+  const char *key;
+  size_t len; // keys may hold NULs (json_object_setn)
+  const Jval *value;
+} JvalMember;
+struct Jval {
+  JvalKind kind;
+  int n;   // items or members
+  int cap; // room for them
+  union {
+    long long i;
+    double d;
+    struct {
+      const char *s; // valid UTF-8 (the caller sees to it); may hold NULs
+      size_t len;
+    };
+    const Jval **items;
+    JvalMember *members;
+  };
+};
+Jval *jval_object(Arena *a);
+Jval *jval_array(Arena *a);
+Jval *jval_string(Arena *a, const char *s); // s must outlive the value
+Jval *jval_int(Arena *a, long long i);
+Jval *jval_real(Arena *a, double d);
+Jval *jval_bool(Arena *a, bool b);
+void jval_put(Arena *a, Jval *obj, const char *key, const Jval *v);
+void jval_push(Arena *a, Jval *arr, const Jval *v);
+// jansson's copy of v (a new reference), or NULL when a key or string is
+// not valid UTF-8.
+json_t *jval_to_json(const Jval *v);
+// Would jansson take s as a string? (Valid UTF-8, NULs allowed.)
+bool json_text_ok(const char *s, size_t n);
 // Canonical JSON text of v: exactly Python's json.dumps(v, indent=2,
 // sort_keys=True, ensure_ascii=False) plus "\n". malloc'd; caller frees.
 // NULL when over EMIT_MAX_BYTES (emit.c) or out of memory.
@@ -682,13 +725,15 @@ char *emit_json(const json_t *v, size_t *len);
 // freed, as every failed add frees a Buf) past EMIT_MAX_BYTES for this
 // text, or past out's own cap.
 bool emit_json_to(Buf *out, const json_t *v);
+// The same for a Jval: the writer itself, which emit_json_to feeds a copy.
+bool emit_jval_to(Buf *out, const Jval *v);
 // v as jansson writes it with flags, and a newline: for one-line JSON
 // (diagnostics, events). Not json_dumps, whose text would come from
 // jansson's allocator (json_pool_install). False when the write fails.
 bool json_print_line(FILE *out, const json_t *v, size_t flags);
-// The artifact document of §6 wrapped around req (steals nothing); NULL
-// when a name or path is not valid UTF-8.
-json_t *emit_artifact(const Spec *spec, const Request *req);
+// The artifact document of §6 wrapped around req, in a; NULL when a name
+// or path is not valid UTF-8.
+Jval *emit_artifact(Arena *a, const Spec *spec, const Request *req);
 // How emit_write_file writes; 0 suits build artifacts.
 enum {
   EMIT_DURABLE = 1, // sync the file before the rename and the directory

@@ -1012,7 +1012,7 @@ static void put_artifact(Build *b, const char *name, size_t start,
 
 // Adds the text of an artifact to b->text: its request document, its
 // body, or its page. False (b->text emptied) when it cannot be written.
-static bool render(Build *b, const Spec *spec, const Request *req,
+static bool render(Build *b, Arena *a, const Spec *spec, const Request *req,
                    int row_no) {
   if (b->args->cmd == CMD_PREVIEW) {
     size_t len;
@@ -1021,11 +1021,10 @@ static bool render(Build *b, const Spec *spec, const Request *req,
     free(page);
     return ok;
   }
-  json_t *doc =
-      b->args->body_only ? json_incref(req->body) : emit_artifact(spec, req);
-  bool ok = doc && emit_json_to(&b->text, doc);
-  json_decref(doc);
-  return ok;
+  const Jval *doc = b->args->body_only
+                        ? req->body
+                        : emit_artifact(a, spec, req);
+  return doc && emit_jval_to(&b->text, doc);
 }
 
 static bool keep_artifact(Ctx *ctx, const Spec *spec, const Request *req,
@@ -1037,7 +1036,7 @@ static bool keep_artifact(Ctx *ctx, const Spec *spec, const Request *req,
     return false;
   Placed placed = {0};
   size_t start = b->text.len;
-  bool kept = render(b, spec, req, row_no);
+  bool kept = render(b, ctx->arena, spec, req, row_no);
   size_t len = kept ? b->text.len - start : 0;
   bool over = b->out_bytes > ctx->limits.output; // reported already
   if (!kept) {
@@ -1326,7 +1325,8 @@ static void keep_first(Inputs *in, int rc) {
 static bool add_to_job(Ctx *ctx, const Spec *spec, const Request *req,
                        const Node *row, int row_no, void *user) {
   Inputs *in = user;
-  json_t *doc = emit_artifact(spec, req);
+  Jval *art = emit_artifact(ctx->arena, spec, req);
+  json_t *doc = art ? jval_to_json(art) : NULL;
   if (!doc) {
     error_at(ctx, row ? row->loc : spec->loc, NULL,
              "artifact '%s' cannot be built (a name or path is not UTF-8)",

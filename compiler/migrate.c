@@ -76,8 +76,8 @@ static json_t *v3_notes(Ctx *ctx, const Spec *spec) {
 static bool collect(Ctx *ctx, const Spec *spec, const Request *req,
                     const Node *row, int row_no, void *user) {
   (void)row, (void)row_no;
-  json_t *art = json_pack("{s:s, s:O, s:b}", "path", req->path, "body",
-                          req->body, "v3", spec->api == API_V3);
+  json_t *art = json_pack("{s:s, s:o, s:b}", "path", req->path, "body",
+                          jval_to_json(req->body), "v3", spec->api == API_V3);
   if (spec->api == API_V3)
     json_object_set_new(art, "notes", v3_notes(ctx, spec));
   json_object_set_new(user, spec->name, art);

@@ -132,14 +132,6 @@ static Node *parse_scalar(Ctx *ctx, Loc loc, const char *s, size_t n) {
   return bad ? NULL : out;
 }
 
-// jansson has to accept every string later; text from the command line
-// or the environment has not been checked like a file.
-static bool is_utf8(const char *s, size_t n) {
-  json_t *j = json_stringn(s, n);
-  json_decref(j);
-  return j != NULL;
-}
-
 static bool is_name_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
          (c >= '0' && c <= '9') || c == '_' || c == '-';
@@ -234,7 +226,9 @@ static void add_define(Ctx *ctx, const char *def, Node *map) {
              "invalid quoted value");
     return;
   }
-  if (!is_utf8(v->text, v->len)) {
+  // Unlike a file's text, the command line's was not checked as it was
+  // read, and the request will carry it.
+  if (!json_text_ok(v->text, v->len)) {
     error_at(ctx, at, NULL, "value is not valid UTF-8");
     return;
   }
@@ -621,7 +615,7 @@ static Got find_env(Expander *ex, const Node *site, const Ref *r, At *at,
              "environment variable '%s' is not set", name);
     return GOT_ERROR;
   }
-  if (!is_utf8(v, strlen(v))) {
+  if (!json_text_ok(v, strlen(v))) { // as for -D
     error_at(ctx, at_loc(at), NULL,
              "environment variable '%s' is not valid UTF-8",
              name);

@@ -4,7 +4,7 @@
 // Each input is written to spec.yaml in a temp directory made once per
 // run, which is also the project root, and compiled as `hgc build` would:
 // includes, rows, variables, validation, lowering, then the artifact as
-// canonical JSON (emit_artifact + emit_json). The directory holds a few
+// canonical JSON (emit_artifact + emit_jval_to). The directory holds a few
 // files an input may name (inc.yaml, scenes.yaml, rows.csv, rows.yaml,
 // bg.png), so includes, batches and assets are reached too. Diagnostics
 // go to /dev/null; everything is freed per input, so a leak is a crash.
@@ -81,12 +81,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
 
 static bool emit(Ctx *ctx, const Spec *spec, const Request *req,
                  const Node *row, int row_no, void *user) {
-  (void)ctx, (void)row, (void)row_no, (void)user;
-  json_t *doc = emit_artifact(spec, req);
-  size_t len;
-  char *text = doc ? emit_json(doc, &len) : NULL;
-  free(text);
-  json_decref(doc);
+  (void)row, (void)row_no, (void)user;
+  const Jval *doc = emit_artifact(ctx->arena, spec, req);
+  Buf text;
+  buf_init(&text, 64 << 20);
+  if (doc && emit_jval_to(&text, doc))
+    buf_free(&text);
   return true;
 }
 
