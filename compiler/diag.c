@@ -86,6 +86,20 @@ static size_t utf8_len(const unsigned char *p, size_t n) {
   return len;
 }
 
+// The first byte of s[i..n) that is not ASCII, or n: eight bytes at a
+// time first, as a spec is nearly all ASCII.
+static size_t skip_ascii(const char *s, size_t i, size_t n) {
+  for (; n - i >= 8; i += 8) {
+    uint64_t x;
+    memcpy(&x, s + i, 8);
+    if (x & 0x8080808080808080u)
+      break;
+  }
+  while (i < n && !((unsigned char)s[i] & 0x80))
+    i++;
+  return i;
+}
+
 static bool is_word_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
          (c >= '0' && c <= '9') || c == '_';
@@ -351,14 +365,18 @@ static SourceFile *read_source(Ctx *ctx, const char *path, const Loc *from,
     text[len] = '\0';
   SourceFile *f = new_source(ctx, path, NULL, text, len, from, mapped);
   for (size_t i = 0, step = DIAG_RELEASE; i < f->len;) {
-    size_t k = utf8_len((const unsigned char *)f->text + i, f->len - i);
-    if (!k) {
-      error_at(ctx, diag_loc(f, i), "save the file as UTF-8",
-               "invalid UTF-8 byte 0x%02X",
-               (unsigned char)f->text[i]);
-      return NULL;
+    // A mapped file's scan stops at each step, to give back what it read.
+    size_t stop = mapped && step < f->len ? step : f->len;
+    i = skip_ascii(f->text, i, stop);
+    if (i < stop) {
+      size_t k = utf8_len((const unsigned char *)f->text + i, f->len - i);
+      if (!k) {
+        error_at(ctx, diag_loc(f, i), "save the file as UTF-8",
+                 "invalid UTF-8 byte 0x%02X", (unsigned char)f->text[i]);
+        return NULL;
+      }
+      i += k;
     }
-    i += k;
     if (mapped && i >= step) {
       release(f, f->text + i);
       step = i + DIAG_RELEASE;

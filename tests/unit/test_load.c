@@ -498,6 +498,18 @@ static const char *t_too_many_nodes(void) {
 static const char *t_bad_bytes(void) {
   TRY(expect_error("a: \x01\n", 1, 4, "control characters are not allowed"));
   TRY(expect_error("a: b\nc: \xFF\n", 2, 4, "invalid UTF-8 byte 0xFF"));
+  // The check skips ASCII 8 bytes at a time: a bad byte in every lane,
+  // after ASCII and after a valid multibyte character.
+  for (int k = 0; k < 20; k++) {
+    char text[64];
+    for (int e = 0; e < 2; e++) {
+      int n = snprintf(text, sizeof text, "a: %s%.*s\xC3\n",
+                       e ? "\xC3\xA9" : "", k, "bbbbbbbbbbbbbbbbbbbb");
+      if (n <= 0)
+        return unit_fail("snprintf");
+      TRY(expect_error(text, 1, 4 + e + k, "invalid UTF-8 byte 0xC3"));
+    }
+  }
   finish();
   ctx_init(&run.ctx);
   run.mem = open_memstream(&run.err, &run.errlen);
