@@ -609,19 +609,42 @@ static void unknown_tag(Scan *s, const Node *n, const Tag *t) {
            (int)(t->name_end - t->name), n->text + t->name);
 }
 
-// The end of the tag at `at` when it is written exactly '<break
-// time="V"/>' (V without '"', '<' or '>'), as nearly every break is; else
-// 0. The patterns would read it the same way: these tags skip them.
-static size_t plain_break(const Node *n, size_t at, size_t *v, size_t *v_end) {
-  static const char head[] = "<break time=\"";
-  size_t len = sizeof head - 1;
-  if (n->len - at < len || memcmp(n->text + at, head, len) != 0)
-    return 0;
-  size_t i = *v = at + len;
-  while (i < n->len && !strchr("\"<>", n->text[i]))
+// Past the white space (the patterns' \s) at text[i].
+static size_t skip_space(const char *text, size_t i, size_t len) {
+  while (i < len && is_space(text[i]))
     i++;
+  return i;
+}
+
+// The end of the tag at `at` when it is a break with a quoted time and
+// nothing else, '<break time="V"/>' give or take white space and with
+// either quote (V without its quote, '<' or '>'), as every valid break is;
+// else 0. The patterns read such a tag the same way, so it skips them:
+// they are left for the mistakes, which get their messages there.
+static size_t plain_break(const Node *n, size_t at, size_t *v, size_t *v_end) {
+  const char *t = n->text;
+  size_t len = n->len;
+  size_t i = at + 6;
+  if (len - at < 7 || memcmp(t + at, "<break", 6) != 0 || !is_space(t[i]))
+    return 0;
+  i = skip_space(t, i, len);
+  if (len - i < 4 || memcmp(t + i, "time", 4) != 0)
+    return 0;
+  i = skip_space(t, i + 4, len);
+  if (i == len || t[i] != '=')
+    return 0;
+  i = skip_space(t, i + 1, len);
+  if (i == len || (t[i] != '"' && t[i] != '\''))
+    return 0;
+  char q = t[i++];
+  *v = i;
+  while (i < len && t[i] != q && t[i] != '<' && t[i] != '>')
+    i++;
+  if (i == len || t[i] != q)
+    return 0;
   *v_end = i;
-  return n->len - i >= 3 && memcmp(n->text + i, "\"/>", 3) == 0 ? i + 3 : 0;
+  i = skip_space(t, i + 1, len);
+  return len - i >= 2 && t[i] == '/' && t[i + 1] == '>' ? i + 2 : 0;
 }
 
 // tag = '<break time="' seconds 's"/>'
