@@ -18,7 +18,9 @@ CC     ?= cc
 CFLAGS ?= -O2 -g
 WARN   := -std=c11 -Wall -Wextra -Werror -D_XOPEN_SOURCE=700
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# PCRE2 is compiled against but not linked: script.c loads it the first
+# time a tag needs its patterns, which a valid spec's never do.
+PKG_LIBS   = $(shell pkg-config --libs yaml-0.1 jansson 2>/dev/null) -ldl
 
 # Objects go to $(O), so a sanitizer build never mixes with the normal one.
 O   ?= .build
@@ -36,7 +38,6 @@ LIB_OBJ      := $(filter-out $(O)/main.o,$(COMPILER_OBJ))
 ifeq ($(if $(NO_CURL),,$(shell pkg-config --exists libcurl && echo yes)),yes)
 RT_OBJ     := $(patsubst runtime/%.c,$(O)/rt/%.o,$(sort $(wildcard runtime/*.c)))
 RT_CFLAGS   = $(shell pkg-config --cflags libcurl)
-RT_LIBS     = -ldl
 MAIN_FLAGS := -DHGC_HAVE_RUNTIME
 else
 RT_OBJ     := $(O)/rt/rt_catalogue.o
@@ -58,7 +59,7 @@ deps:
 	@tools/deps.sh
 
 $(BIN): $(COMPILER_OBJ) $(RT_OBJ)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(RT_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(O)/%.o: compiler/%.c compiler/hgc.h
 	@mkdir -p $(O)

@@ -3,7 +3,8 @@
 //
 // Input: the `script` node, a text scalar (numbers count as text) or a list
 // of text scalars and {pause: DURATION} maps. Text may hold break tags,
-// <break time="1.5s"/>, found with PCRE2 patterns compiled once per run.
+// <break time="1.5s"/>: a valid break is read by hand; any other tag, or
+// a mistake, by PCRE2 patterns compiled once per run.
 // Output: a Script whose text has single spaces and no space at either
 // end, with each pause as ` <break time="Xs"/> ` (one space on each side
 // that has text). Pauses with only white space between them are merged
@@ -15,7 +16,9 @@
 #include "hgc.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
+#include <dlfcn.h>
 #include <pcre2.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -54,23 +57,56 @@ static const char *const re_src[RE_COUNT] = {
                  "(?:\"([^\"<>]*+)\"|'([^'<>]*+)'|([^\\s\"'<>/=]++))"),
 };
 
+// PCRE2 is loaded the first time a tag needs the patterns, as libcurl is
+// (rt_http.c): a spec whose tags are all valid breaks never does, and
+// loading the library cost every run about 0.2 ms (docs/performance.md).
+#define RE_FUNCTIONS(X)                                                        \
+  X(compile) X(jit_compile) X(match) X(match_data_create)                      \
+  X(get_ovector_pointer)
+static struct {
+#define RE_FIELD(name) __typeof__(pcre2_##name##_8) *name;
+  RE_FUNCTIONS(RE_FIELD)
+#undef RE_FIELD
+} pcre2;
+
+// NULL once PCRE2 is loaded, else why it cannot be.
+static const char *re_load(void) {
+  static bool tried;
+  static char why[256];
+  if (!tried) {
+    tried = true;
+    // Never closed: the patterns are kept until hgc exits.
+    void *lib = dlopen("libpcre2-8.so.0", RTLD_NOW | RTLD_LOCAL);
+    if (!lib)
+      snprintf(why, sizeof why, "%s", dlerror());
+    // dlsym's object pointer as a function pointer, as POSIX allows.
+#define RE_RESOLVE(name)                                                       \
+  if (lib && !why[0] &&                                                        \
+      !(pcre2.name = (__typeof__(pcre2.name))dlsym(lib, "pcre2_" #name "_8")))   \
+    snprintf(why, sizeof why, "libpcre2-8.so.0 has no 'pcre2_%s_8'", #name);
+    RE_FUNCTIONS(RE_RESOLVE)
+#undef RE_RESOLVE
+  }
+  return why[0] ? why : NULL;
+}
+
 // Compiled on first use and kept for the run (never freed: the patterns
 // are constants, and every compilation reuses them). Until the JIT
 // compiles them, or without one, pcre2_match interprets them: same
-// results, slower.
+// results, slower. PCRE2 is loaded (re_load).
 static pcre2_code *re_get(int id) {
   static pcre2_code *code[RE_COUNT];
   static int uses[RE_COUNT];
   if (!code[id]) {
     int err;
     PCRE2_SIZE at;
-    code[id] = pcre2_compile((PCRE2_SPTR)re_src[id], PCRE2_ZERO_TERMINATED,
+    code[id] = pcre2.compile((PCRE2_SPTR)re_src[id], PCRE2_ZERO_TERMINATED,
                              PCRE2_ANCHORED, &err, &at, NULL);
     if (!code[id])
       unreachable();
   }
   if (++uses[id] == RE_JIT_AFTER)
-    pcre2_jit_compile(code[id], PCRE2_JIT_COMPLETE);
+    pcre2.jit_compile(code[id], PCRE2_JIT_COMPLETE);
   return code[id];
 }
 
@@ -78,7 +114,7 @@ static pcre2_code *re_get(int id) {
 // are: a batch compiles a script per scene per row.
 static pcre2_match_data *match_data(void) {
   static pcre2_match_data *md;
-  if (!md && !(md = pcre2_match_data_create(8, NULL)))
+  if (!md && !(md = pcre2.match_data_create(8, NULL)))
     out_of_memory();
   return md;
 }
@@ -344,7 +380,9 @@ static const char *quote(Scan *s, const Node *n, size_t off, size_t end) {
 // Does pattern id match text[from..len), starting exactly at from?
 static bool re_match(Scan *s, int id, const char *text, size_t len,
                      size_t from) {
-  return pcre2_match(re_get(id), (PCRE2_SPTR)text, len, from, 0, s->md,
+  if (!s->md)
+    s->md = match_data();
+  return pcre2.match(re_get(id), (PCRE2_SPTR)text, len, from, 0, s->md,
                      NULL) > 0;
 }
 
@@ -489,7 +527,7 @@ typedef struct {
 static bool match_tag(Scan *s, const Node *n, size_t at, Tag *t) {
   if (!re_match(s, RE_TAG, n->text, n->len, at))
     return false;
-  PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
+  PCRE2_SIZE *ov = pcre2.get_ovector_pointer(s->md);
   *t = (Tag){.start = ov[0],
              .end = ov[1],
              .close = ov[3] > ov[2],
@@ -506,7 +544,7 @@ static bool next_attr(Scan *s, const Node *n, const Tag *t, size_t *at,
                       Attr *a) {
   if (!re_match(s, RE_ATTR, n->text, t->attrs_end, *at))
     return false;
-  PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
+  PCRE2_SIZE *ov = pcre2.get_ovector_pointer(s->md);
   int g = ov[4] != PCRE2_UNSET ? 2 : ov[6] != PCRE2_UNSET ? 3 : 4;
   *a = (Attr){.name = ov[2],
               .name_end = ov[3],
@@ -660,6 +698,13 @@ static size_t scan_tag(Scan *s, const Node *n, size_t at) {
       add_pause(s, ms, w);
     return end;
   }
+  const char *why = re_load();
+  if (why) {
+    error_at(ctx, where_loc(s, (Where){n, at, at + 1, false}),
+             "install PCRE2 (Debian: libpcre2-8-0)",
+             "cannot read this tag: %s", why);
+    return n->len;
+  }
   Tag t;
   if (!match_tag(s, n, at, &t))
     return bad_tag(s, n, at);
@@ -808,7 +853,7 @@ static const char *whose(Ctx *ctx, int scene_no) {
 
 // script = TEXT | [ (TEXT | {pause: DURATION})... ]
 bool script_compile(Ctx *ctx, const Node *script, int scene_no, Script *out) {
-  Scan s = {.ctx = ctx, .md = match_data()};
+  Scan s = {.ctx = ctx};
   int nerrors = ctx->nerrors;
   buf_init(&s.out, SCRIPT_MAX_BYTES);
   if (script->kind == NK_SEQ) {
