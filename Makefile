@@ -90,6 +90,14 @@ $(O)/md2man: tools/md2man.c
 	$(CC) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $<
 units: $(O)/md2man
 
+# The fuzz harnesses, compiled but not linked (that takes clang's
+# libFuzzer), so that `make check` sees them fall behind the code.
+FUZZ_OBJ := $(patsubst tests/fuzz/%.c,$(O)/%.o,$(wildcard tests/fuzz/fuzz_*.c))
+$(FUZZ_OBJ): $(O)/%.o: tests/fuzz/%.c compiler/hgc.h
+	@mkdir -p $(O)
+	$(CC) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Icompiler -c -o $@ $<
+units: $(FUZZ_OBJ)
+
 run: deps
 	@$(MAKE) --no-print-directory $(BIN)
 	./$(BIN) build -o - examples/product-demo.yaml

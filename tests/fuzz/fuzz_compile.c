@@ -24,9 +24,15 @@ static char dir[PATH_MAX]; // the temp directory, absolute
 static char spec[PATH_MAX];
 static FILE *devnull;
 
+// out = dir/name; out holds PATH_MAX bytes.
+static void path_in(char *out, const char *name) {
+  if (snprintf(out, PATH_MAX, "%s/%s", dir, name) >= PATH_MAX)
+    abort();
+}
+
 static void put(const char *name, const void *data, size_t len) {
   char path[PATH_MAX];
-  snprintf(path, sizeof path, "%s/%s", dir, name);
+  path_in(path, name);
   int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
   if (fd < 0 || write(fd, data, len) != (ssize_t)len) {
     perror(path);
@@ -47,10 +53,10 @@ static const char *const helpers[][2] = {
 static void cleanup(void) {
   char path[PATH_MAX];
   for (size_t i = 0; i < sizeof helpers / sizeof helpers[0]; i++) {
-    snprintf(path, sizeof path, "%s/%s", dir, helpers[i][0]);
+    path_in(path, helpers[i][0]);
     unlink(path);
   }
-  snprintf(path, sizeof path, "%s/bg.png", dir);
+  path_in(path, "bg.png");
   unlink(path);
   unlink(spec);
   rmdir(dir);
@@ -66,7 +72,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     abort();
   }
   snprintf(dir, sizeof dir, "%s", real);
-  snprintf(spec, sizeof spec, "%s/spec.yaml", dir);
+  path_in(spec, "spec.yaml");
   for (size_t i = 0; i < sizeof helpers / sizeof helpers[0]; i++)
     put(helpers[i][0], helpers[i][1], strlen(helpers[i][1]));
   static const unsigned char png[] = {0x89, 'P', 'N', 'G', '\r', '\n',

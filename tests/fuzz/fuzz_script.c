@@ -30,7 +30,7 @@ static Node *scalar(Ctx *ctx, SourceFile *f, const char *text, size_t len,
   size_t off = (size_t)(text - f->text) <= f->len ? (size_t)(text - f->text)
                                                   : f->len;
   Node *n = node_new_scalar(ctx, diag_loc(f, off), text, len, style);
-  n->end = diag_loc(f, off + len <= f->len ? off + len : f->len);
+  n->end = loc_pos(diag_loc(f, off + len <= f->len ? off + len : f->len));
   return n;
 }
 
@@ -80,16 +80,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
   } else {
     script = node_new_scalar(&ctx, (Loc){f, 1, 1}, text, len, style);
-    script->end = diag_loc(f, f->len);
+    script->end = loc_pos(diag_loc(f, f->len));
   }
   Script out;
   script_compile(&ctx, script, 1, &out);
   long ms;
   const char *hint;
   Node *d = node_new_scalar(&ctx, (Loc){f, 1, 1}, text, len, style);
-  (void)script_duration(&ctx, d, &ms, &hint);
-  char secs[32];
-  script_format_seconds(ms, secs);
+  if (!script_duration(&ctx, d, &ms, &hint)) { // ms is set only then
+    char secs[32];
+    script_format_seconds(ms, secs);
+  }
   ctx_free(&ctx);
   return 0;
 }
