@@ -117,6 +117,17 @@ void *arena_calloc(Arena *a, size_t size) {
   return memset(arena_alloc(a, size), 0, size);
 }
 
+void *arena_grow(Arena *a, void *items, int n, int *cap, size_t size) {
+  if (n < *cap)
+    return items;
+  int want = n < 4 ? 4 : n * 2;
+  void *p = arena_calloc(a, size * (size_t)want);
+  if (n)
+    memcpy(p, items, size * (size_t)n);
+  *cap = want;
+  return p;
+}
+
 // The NUL and the padding after it are zeroed: PCRE2's JIT reads a
 // subject a word at a time, past its end.
 char *arena_strndup(Arena *a, const char *s, size_t n) {

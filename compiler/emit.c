@@ -360,25 +360,15 @@ Jval *jval_bool(Arena *a, bool b) {
   return jval_new(a, b ? JV_TRUE : JV_FALSE);
 }
 
-// Room for one more item or member in v, doubling from 8.
-static void *jval_room(Arena *a, Jval *v, void *items, size_t size) {
-  if (v->n < v->cap)
-    return items;
-  int cap = v->cap ? 2 * v->cap : 8;
-  void *p = arena_alloc(a, size * (size_t)cap);
-  if (v->n)
-    memcpy(p, items, size * (size_t)v->n);
-  v->cap = cap;
-  return p;
-}
-
 void jval_put(Arena *a, Jval *obj, const char *key, const Jval *v) {
-  obj->members = jval_room(a, obj, obj->members, sizeof *obj->members);
+  obj->members =
+      arena_grow(a, obj->members, obj->n, &obj->cap, sizeof *obj->members);
   obj->members[obj->n++] = (JvalMember){key, strlen(key), v};
 }
 
 void jval_push(Arena *a, Jval *arr, const Jval *v) {
-  arr->items = jval_room(a, arr, (void *)arr->items, sizeof *arr->items);
+  arr->items =
+      arena_grow(a, (void *)arr->items, arr->n, &arr->cap, sizeof *arr->items);
   arr->items[arr->n++] = v;
 }
 

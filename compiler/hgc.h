@@ -74,6 +74,10 @@ char *arena_printf(Arena *a, const char *fmt, ...) HGC_PRINTF(2, 3);
 // Doubles a malloc'd array of *cap elements of `size` bytes when n, the
 // count in use, has reached it (from 16); aborts on OOM.
 void *grow_array(void *p, int *cap, int n, size_t size);
+// The same for an array in the arena: room for one more of n, doubling
+// from 4. A cap below n (an array a caller set up itself) just means
+// "copy first".
+void *arena_grow(Arena *a, void *items, int n, int *cap, size_t size);
 // Prints "hgc: out of memory" (allocating nothing) and aborts: there is no
 // sensible way to go on.
 _Noreturn void out_of_memory(void);

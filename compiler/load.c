@@ -359,26 +359,15 @@ Node *node_new_map(Ctx *ctx, Loc loc) { return new_node(ctx, NK_MAP, loc); }
 
 Node *node_new_seq(Ctx *ctx, Loc loc) { return new_node(ctx, NK_SEQ, loc); }
 
-// Makes room for one more element in an array of n, doubling. A cap below
-// n (an array a caller set up itself) just means "copy first".
-static void *grow(Ctx *ctx, void *items, int n, int *cap, size_t size) {
-  if (n < *cap)
-    return items;
-  int want = n < 4 ? 4 : n * 2;
-  void *p = arena_calloc(ctx->arena, size * (size_t)want);
-  if (n)
-    memcpy(p, items, size * (size_t)n);
-  *cap = want;
-  return p;
-}
-
 void node_map_put(Ctx *ctx, Node *map, Node *key, Node *value) {
-  map->pairs = grow(ctx, map->pairs, map->npairs, &map->cap, sizeof(Pair));
+  map->pairs =
+      arena_grow(ctx->arena, map->pairs, map->npairs, &map->cap, sizeof(Pair));
   map->pairs[map->npairs++] = (Pair){key, value};
 }
 
 void node_seq_push(Ctx *ctx, Node *seq, Node *item) {
-  seq->items = grow(ctx, seq->items, seq->nitems, &seq->cap, sizeof(Node *));
+  seq->items = arena_grow(ctx->arena, seq->items, seq->nitems, &seq->cap,
+                          sizeof(Node *));
   seq->items[seq->nitems++] = item;
 }
 

@@ -82,7 +82,7 @@ static const char *re_load(void) {
     // dlsym's object pointer as a function pointer, as POSIX allows.
 #define RE_RESOLVE(name)                                                       \
   if (lib && !why[0] &&                                                        \
-      !(pcre2.name = (__typeof__(pcre2.name))dlsym(lib, "pcre2_" #name "_8")))   \
+      !(pcre2.name = (__typeof__(pcre2.name))dlsym(lib, "pcre2_" #name "_8"))) \
     snprintf(why, sizeof why, "libpcre2-8.so.0 has no 'pcre2_%s_8'", #name);
     RE_FUNCTIONS(RE_RESOLVE)
 #undef RE_RESOLVE
@@ -304,7 +304,6 @@ typedef struct {
 
 typedef struct {
   Ctx *ctx;
-  pcre2_match_data *md;
   Buf out;
   bool written;    // out holds text or a tag
   bool overflow;   // out hit its cap; the script is far over any plan
@@ -378,11 +377,8 @@ static const char *quote(Scan *s, const Node *n, size_t off, size_t end) {
 }
 
 // Does pattern id match text[from..len), starting exactly at from?
-static bool re_match(Scan *s, int id, const char *text, size_t len,
-                     size_t from) {
-  if (!s->md)
-    s->md = match_data();
-  return pcre2.match(re_get(id), (PCRE2_SPTR)text, len, from, 0, s->md,
+static bool re_match(int id, const char *text, size_t len, size_t from) {
+  return pcre2.match(re_get(id), (PCRE2_SPTR)text, len, from, 0, match_data(),
                      NULL) > 0;
 }
 
@@ -524,10 +520,10 @@ typedef struct {
   bool quoted;
 } Attr;
 
-static bool match_tag(Scan *s, const Node *n, size_t at, Tag *t) {
-  if (!re_match(s, RE_TAG, n->text, n->len, at))
+static bool match_tag(const Node *n, size_t at, Tag *t) {
+  if (!re_match(RE_TAG, n->text, n->len, at))
     return false;
-  PCRE2_SIZE *ov = pcre2.get_ovector_pointer(s->md);
+  PCRE2_SIZE *ov = pcre2.get_ovector_pointer(match_data());
   *t = (Tag){.start = ov[0],
              .end = ov[1],
              .close = ov[3] > ov[2],
@@ -540,11 +536,10 @@ static bool match_tag(Scan *s, const Node *n, size_t at, Tag *t) {
 }
 
 // The attribute at *at in t, if any; moves *at past it.
-static bool next_attr(Scan *s, const Node *n, const Tag *t, size_t *at,
-                      Attr *a) {
-  if (!re_match(s, RE_ATTR, n->text, t->attrs_end, *at))
+static bool next_attr(const Node *n, const Tag *t, size_t *at, Attr *a) {
+  if (!re_match(RE_ATTR, n->text, t->attrs_end, *at))
     return false;
-  PCRE2_SIZE *ov = pcre2.get_ovector_pointer(s->md);
+  PCRE2_SIZE *ov = pcre2.get_ovector_pointer(match_data());
   int g = ov[4] != PCRE2_UNSET ? 2 : ov[6] != PCRE2_UNSET ? 3 : 4;
   *a = (Attr){.name = ov[2],
               .name_end = ov[3],
@@ -636,7 +631,7 @@ static void unknown_tag(Scan *s, const Node *n, const Tag *t) {
   size_t at = t->attrs;
   Attr a;
   bool has_time = false;
-  while (next_attr(s, n, t, &at, &a))
+  while (next_attr(n, t, &at, &a))
     has_time |= span_is(n, a.name, a.name_end, "time");
   bool break_case = t->name_end - t->name == 5 &&
                     strncasecmp(n->text + t->name, "break", 5) == 0;
@@ -706,7 +701,7 @@ static size_t scan_tag(Scan *s, const Node *n, size_t at) {
     return n->len;
   }
   Tag t;
-  if (!match_tag(s, n, at, &t))
+  if (!match_tag(n, at, &t))
     return bad_tag(s, n, at);
   if (!span_is(n, t.name, t.name_end, "break")) {
     unknown_tag(s, n, &t);
@@ -724,7 +719,7 @@ static size_t scan_tag(Scan *s, const Node *n, size_t at) {
   bool ok = true;
   size_t i = t.attrs;
   Attr a;
-  while (next_attr(s, n, &t, &i, &a)) {
+  while (next_attr(n, &t, &i, &a)) {
     if (!span_is(n, a.name, a.name_end, "time")) {
       error_at(ctx, where_loc(s, w), "remove it; a break takes only time",
                "unknown attribute '%.*s' in break tag",
@@ -758,7 +753,7 @@ static size_t scan_tag(Scan *s, const Node *n, size_t at) {
              "break tag '%s' is not self-closed", quote(s, n, t.start, t.end));
     // <break time="1s"></break> is one mistake: one message
     Tag c;
-    if (match_tag(s, n, t.end, &c) && c.close &&
+    if (match_tag(n, t.end, &c) && c.close &&
         span_is(n, c.name, c.name_end, "break"))
       return c.end;
     return t.end;
