@@ -8,10 +8,14 @@
 // compilation (a batch row), so a batch does not go back to malloc, and
 // stir up the heap, on every row. Allocation failure aborts: there is no
 // sensible way to go on.
+#define _DEFAULT_SOURCE // madvise
 #include "hgc.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #define ARENA_CHUNK (64 * 1024)
 #define ARENA_ALIGN 8 // pointers, size_t and double: nothing here needs more
@@ -38,6 +42,19 @@ static void *xmalloc(size_t n) {
   if (!p)
     out_of_memory();
   return p;
+}
+
+bool prefault(void *p, size_t n) {
+#ifdef MADV_POPULATE_WRITE
+  uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+  // Rounded out: a page holding any byte of an allocation is mapped.
+  uintptr_t lo = (uintptr_t)p & ~(page - 1);
+  uintptr_t hi = ((uintptr_t)p + n + page - 1) & ~(page - 1);
+  return madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE) == 0;
+#else
+  (void)p, (void)n;
+  return false;
+#endif
 }
 
 void *grow_array(void *p, int *cap, int n, size_t size) {
@@ -96,6 +113,7 @@ void *arena_alloc(Arena *a, size_t size) {
     } else {
       b = xmalloc(sizeof *b + cap);
       b->size = cap;
+      prefault(b->data, cap); // filled in order: all of it but the last
     }
     b->used = 0;
     // A big one-off block goes behind the current one, which may still

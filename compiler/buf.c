@@ -9,16 +9,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define BUF_PREFAULT (16 * 1024)
+
 void buf_init(Buf *b, size_t max) {
   b->data = NULL;
   b->len = 0;
   b->cap = 0;
+  b->ready = 0;
   b->max = max;
 }
 
 void buf_free(Buf *b) {
   free(b->data);
   buf_init(b, b->max);
+}
+
+// A big buffer's pages are faulted in ahead of the writer, one call for
+// as many bytes again as it holds (prefault), rather than a fault per
+// page: `ready` is where that part ends, and an add past it comes here.
+static void fault_ahead(Buf *b, size_t need) {
+  size_t ready = b->cap;
+  if (b->cap >= BUF_PREFAULT) {
+    size_t ahead = b->len > BUF_PREFAULT ? b->len : BUF_PREFAULT;
+    if (need + ahead < ready)
+      ready = need + ahead;
+    prefault(b->data + b->ready, ready - b->ready);
+  }
+  b->ready = ready;
 }
 
 bool buf_reserve(Buf *b, size_t cap) {
@@ -33,6 +50,8 @@ bool buf_reserve(Buf *b, size_t cap) {
     data[0] = '\0';
   b->data = data;
   b->cap = cap;
+  if (b->ready > b->len)
+    b->ready = b->len; // what is past len may have moved to fresh pages
   return true;
 }
 
@@ -41,18 +60,16 @@ bool buf_grow_add(Buf *b, const void *p, size_t n) {
     buf_free(b);
     return false;
   }
-  if (b->len + n + 1 > b->cap) {
+  size_t need = b->len + n + 1;
+  if (need > b->cap) {
     size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + n + 1)
+    while (cap < need)
       cap *= 2;
-    char *data = realloc(b->data, cap);
-    if (!data) {
-      buf_free(b);
+    if (!buf_reserve(b, cap))
       return false;
-    }
-    b->data = data;
-    b->cap = cap;
   }
+  if (need > b->ready)
+    fault_ahead(b, need);
   memcpy(b->data + b->len, p, n);
   b->len += n;
   b->data[b->len] = '\0';

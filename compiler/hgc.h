@@ -71,6 +71,11 @@ void *arena_alloc(Arena *a, size_t size);             // the same, not zeroed
 char *arena_strndup(Arena *a, const char *s, size_t n); // NUL-terminated copy
 char *arena_strdup(Arena *a, const char *s);
 char *arena_printf(Arena *a, const char *fmt, ...) HGC_PRINTF(2, 3);
+// Faults in the whole pages of [p, p + n) in one call, for memory about
+// to be written through. A virtual machine can take one page fault at a
+// time at three times the cost (docs/performance.md). Advice only: false
+// when the kernel did not take it (older than 5.14, say).
+bool prefault(void *p, size_t n);
 // Doubles a malloc'd array of *cap elements of `size` bytes when n, the
 // count in use, has reached it (from 16); aborts on OOM.
 void *grow_array(void *p, int *cap, int n, size_t size);
@@ -102,6 +107,7 @@ typedef struct {
   char *data; // NUL-terminated when non-NULL
   size_t len; // bytes used, without the NUL
   size_t cap; // bytes allocated
+  size_t ready; // bytes of data faulted in (<= cap): buf_add's fast path
   size_t max; // len may never exceed this
 } Buf;
 
@@ -112,7 +118,7 @@ bool buf_addstr(Buf *b, const char *s) HGC_WUR;
 // false: over cap/OOM, b freed. The common case, an add that fits, is
 // inline: JSON and scripts are written a few bytes at a time.
 HGC_WUR static inline bool buf_add(Buf *b, const void *p, size_t n) {
-  if (n < b->cap - b->len && n <= b->max - b->len) {
+  if (n < b->ready - b->len && n <= b->max - b->len) {
     memcpy(b->data + b->len, p, n);
     b->len += n;
     b->data[b->len] = '\0';

@@ -273,39 +273,49 @@ static int key_cmp(const Node *x, const Node *y) {
   return memcmp(x->text, y->text, x->len);
 }
 
-static int cmp_keys(const void *a, const void *b) {
-  return key_cmp((*(Pair *const *)a)->key, (*(Pair *const *)b)->key);
-}
-
-// A map's pairs, to find keys in: a big map's sorted by key, so that
-// merging two big maps stays O(n log n); a small one's searched in turn.
+// A map's pairs, to find keys in: a big map's are hashed by key, so that
+// merging two big maps (an include tree's vars) stays linear; a small
+// one's are searched in turn.
 #define PAIRS_SCAN 8
 typedef struct {
   const Node *map;
-  Pair **sorted; // NULL: the map is small
+  Pair **slots; // NULL: the map is small; else mask + 1 of them
+  size_t mask;
 } PairIndex;
 
+static size_t key_hash(const Node *key) { return text_hash(key->text, key->len); }
+
 static PairIndex index_pairs(Ctx *ctx, const Node *map) {
-  PairIndex x = {map, NULL};
+  PairIndex x = {map, NULL, 0};
   if (map->npairs <= PAIRS_SCAN)
     return x;
-  x.sorted = arena_calloc(ctx->arena, sizeof *x.sorted * (size_t)map->npairs);
-  for (int i = 0; i < map->npairs; i++)
-    x.sorted[i] = &map->pairs[i];
-  qsort(x.sorted, (size_t)map->npairs, sizeof *x.sorted, cmp_keys);
+  size_t cap = 16;
+  while (cap < 2 * (size_t)map->npairs)
+    cap *= 2;
+  x.slots = arena_calloc(ctx->arena, sizeof *x.slots * cap);
+  x.mask = cap - 1;
+  // A map's keys are unique (load.c and merge see to it).
+  for (int i = 0; i < map->npairs; i++) {
+    size_t h = key_hash(map->pairs[i].key) & x.mask;
+    while (x.slots[h])
+      h = (h + 1) & x.mask;
+    x.slots[h] = &map->pairs[i];
+  }
   return x;
 }
 
 static Pair *find_pair(const PairIndex *x, Pair *p) {
-  if (!x->sorted) {
+  if (!x->slots) {
     for (int i = 0; i < x->map->npairs; i++)
       if (key_cmp(x->map->pairs[i].key, p->key) == 0)
         return &x->map->pairs[i];
     return NULL;
   }
-  Pair **hit = bsearch(&p, x->sorted, (size_t)x->map->npairs,
-                       sizeof *x->sorted, cmp_keys);
-  return hit ? *hit : NULL;
+  for (size_t h = key_hash(p->key) & x->mask; x->slots[h];
+       h = (h + 1) & x->mask)
+    if (key_cmp(x->slots[h]->key, p->key) == 0)
+      return x->slots[h];
+  return NULL;
 }
 
 // A new map with room for n pairs.
@@ -324,7 +334,7 @@ static Node *merge(Ctx *ctx, Node *base, Node *over, bool plain, bool top) {
   if (base->kind != NK_MAP || over->kind != NK_MAP)
     return over;
   size_t pairs = (size_t)base->npairs + (size_t)over->npairs;
-  if (!charge(ctx, over, sizeof(Node) + (sizeof(Pair) + 2 * sizeof(Pair *)) *
+  if (!charge(ctx, over, sizeof(Node) + (sizeof(Pair) + 4 * sizeof(Pair *)) *
                                             pairs))
     return over; // reported; the result is never used
   Node *m = new_map(ctx, over, (int)pairs);

@@ -2,11 +2,14 @@
 // test_arena.c: unit tests for arena.c: the arena, and jansson's
 // allocator (json_pool_install), linked with the compiler objects except
 // main.o.
+#define _DEFAULT_SOURCE // mincore, MAP_ANONYMOUS
 #include "unit.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 // Every size from 1 to 300, zeroed and 8-byte aligned, and the same
 // again after arena_reset.
@@ -27,6 +30,97 @@ static void test_arena(void) {
   }
   unit_result("arena-aligned-zeroed", why);
   arena_free(a);
+}
+
+// Whether every page holding a byte of [p, p + n) is in memory.
+static bool resident(const void *p, size_t n) {
+  size_t page = (size_t)sysconf(_SC_PAGESIZE);
+  uintptr_t lo = (uintptr_t)p & ~(uintptr_t)(page - 1);
+  size_t pages = ((uintptr_t)p + n - lo + page - 1) / page;
+  unsigned char vec[64];
+  if (pages > sizeof vec || mincore((void *)lo, pages * page, vec) != 0)
+    return false;
+  for (size_t i = 0; i < pages; i++)
+    if (!(vec[i] & 1))
+      return false;
+  return true;
+}
+
+// prefault brings in the pages of its range, and only those. False when
+// the kernel does not take the advice.
+static bool test_prefault(void) {
+  size_t page = (size_t)sysconf(_SC_PAGESIZE);
+  char *p = mmap(NULL, 16 * page, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) {
+    unit_result("prefault-range", "mmap failed");
+    return false;
+  }
+  bool took = prefault(p + 100, 3 * page); // pages 0 to 3
+  if (!took) {
+    printf("skip prefault-range: this kernel does not take "
+           "MADV_POPULATE_WRITE\n");
+  } else {
+    const char *why = NULL;
+    if (!resident(p, 4 * page))
+      why = "a page of the range is not in memory";
+    else if (resident(p + 4 * page, 1) || resident(p + 15 * page, 1))
+      why = "a page past the range is in memory";
+    unit_result("prefault-range", why);
+  }
+  munmap(p, 16 * page);
+  return took;
+}
+
+// A big buffer is faulted in ahead of the writer: what was added reads
+// back whole, len <= ready <= cap throughout, and the pages up to ready
+// are in memory (when the kernel populates). A small one never goes to
+// the kernel (ready is cap).
+static void test_buf_ahead(bool populates) {
+  Buf b;
+  buf_init(&b, SIZE_MAX);
+  const char *why = buf_reserve(&b, 256 * 1024) ? NULL : "buf_reserve failed";
+  size_t total = 0;
+  int moves = 0;
+  for (size_t i = 0; !why && total < 200 * 1024; i++) {
+    char piece[64];
+    size_t n = i % sizeof piece;
+    memset(piece, 'a' + (int)(i % 26), n);
+    size_t ready = b.ready;
+    if (!buf_add(&b, piece, n)) {
+      why = "buf_add failed";
+      break;
+    }
+    if (b.len != total + n || b.len > b.ready || b.ready > b.cap)
+      why = unit_fail("len %zu, ready %zu, cap %zu after %zu bytes", b.len,
+                      b.ready, b.cap, total + n);
+    if (!why && b.ready != ready) {
+      moves++;
+      size_t ahead = b.ready - b.len < 60 * 4096 ? b.ready - b.len : 60 * 4096;
+      if (populates && !resident(b.data + b.len, ahead))
+        why = unit_fail("the pages up to ready (%zu) are not in memory",
+                        b.ready);
+    }
+    total += n;
+  }
+  for (size_t i = 0, at = 0; !why && at < total; i++) {
+    size_t n = i % 64;
+    for (size_t k = 0; k < n && !why; k++)
+      if (b.data[at + k] != 'a' + (int)(i % 26))
+        why = unit_fail("byte %zu differs", at + k);
+    at += n;
+  }
+  if (!why && moves < 3)
+    why = unit_fail("ready moved %d times", moves);
+  buf_free(&b);
+  unit_result("buf-fault-ahead", why);
+
+  buf_init(&b, SIZE_MAX);
+  why = buf_addstr(&b, "small") && b.ready == b.cap && b.cap < 16 * 1024
+            ? NULL
+            : unit_fail("ready %zu, cap %zu", b.ready, b.cap);
+  buf_free(&b);
+  unit_result("buf-small-ready-is-cap", why);
 }
 
 // A request-like value: small objects, short and long strings, numbers.
@@ -92,6 +186,7 @@ static void test_pool(void) {
 
 int main(void) {
   test_arena();
+  test_buf_ahead(test_prefault());
   test_pool();
   return unit_status();
 }
