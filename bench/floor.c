@@ -4,6 +4,7 @@
 // of JSON with jansson, with no validation, expansion or lowering.
 //
 //   floor SPEC [ROWS]
+//   floor --parse FILE...
 //
 // Loads SPEC as a whole document (yaml_parser_load) into jansson values,
 // and every file it includes (top-level `include:` and scene items
@@ -13,12 +14,19 @@
 // maps each path to its tree. Output is indented and key-sorted, as hgc's
 // is, so both write about as many bytes. Plain scalars are typed by the
 // YAML 1.2 core schema (null, bool, int, float, else string).
+//
+// --parse reads each FILE (open, fstat, read, close, as hgc does) and runs
+// libyaml's event parser over it, building and writing nothing: what any
+// tool that reads the same files with libyaml pays before its own work.
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
 
 static void die(const char *what, const char *path) {
@@ -152,9 +160,40 @@ static int dump(json_t *v) {
   return !n || fwrite(buf, 1, n, stdout) != n || fputc('\n', stdout) == EOF;
 }
 
+static void parse_file(const char *path) {
+  static unsigned char *buf;
+  static size_t cap;
+  int fd = open(path, O_RDONLY);
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) != 0)
+    die(strerror(errno), path);
+  size_t size = (size_t)st.st_size;
+  if (size > cap && !(buf = realloc(buf, cap = size)))
+    die("out of memory", path);
+  if (read(fd, buf, size) != (ssize_t)size)
+    die("short read", path);
+  close(fd);
+  yaml_parser_t parser;
+  yaml_event_t event;
+  if (!yaml_parser_initialize(&parser))
+    die("out of memory", path);
+  yaml_parser_set_input_string(&parser, buf, size);
+  for (bool end = false; !end; yaml_event_delete(&event)) {
+    if (!yaml_parser_parse(&parser, &event))
+      die(parser.problem ? parser.problem : "invalid YAML", path);
+    end = event.type == YAML_STREAM_END_EVENT;
+  }
+  yaml_parser_delete(&parser);
+}
+
 int main(int argc, char **argv) {
+  if (argc >= 2 && !strcmp(argv[1], "--parse")) {
+    for (int i = 2; i < argc; i++)
+      parse_file(argv[i]);
+    return 0;
+  }
   if (argc < 2 || argc > 3) {
-    fputs("usage: floor SPEC [ROWS]\n", stderr);
+    fputs("usage: floor SPEC [ROWS]\n       floor --parse FILE...\n", stderr);
     return 2;
   }
   json_t *files = json_object();

@@ -113,7 +113,7 @@ void *arena_alloc(Arena *a, size_t size) {
     } else {
       b = xmalloc(sizeof *b + cap);
       b->size = cap;
-      prefault(b->data, cap); // filled in order: all of it but the last
+      prefault(b->data, cap); // chunks fill in turn: all but the last whole
     }
     b->used = 0;
     // A big one-off block goes behind the current one, which may still

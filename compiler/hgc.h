@@ -72,9 +72,9 @@ char *arena_strndup(Arena *a, const char *s, size_t n); // NUL-terminated copy
 char *arena_strdup(Arena *a, const char *s);
 char *arena_printf(Arena *a, const char *fmt, ...) HGC_PRINTF(2, 3);
 // Faults in the whole pages of [p, p + n) in one call, for memory about
-// to be written through. A virtual machine can take one page fault at a
-// time at three times the cost (docs/performance.md). Advice only: false
-// when the kernel did not take it (older than 5.14, say).
+// to be written through: on a virtual machine, faulting them one at a
+// time costs about three times as much (docs/performance.md). Advice
+// only: false when the kernel did not take it (older than 5.14, say).
 bool prefault(void *p, size_t n);
 // Doubles a malloc'd array of *cap elements of `size` bytes when n, the
 // count in use, has reached it (from 16); aborts on OOM.

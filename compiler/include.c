@@ -283,7 +283,9 @@ typedef struct {
   size_t mask;
 } PairIndex;
 
-static size_t key_hash(const Node *key) { return text_hash(key->text, key->len); }
+static size_t key_hash(const Node *key) {
+  return text_hash(key->text, key->len);
+}
 
 static PairIndex index_pairs(Ctx *ctx, const Node *map) {
   PairIndex x = {map, NULL, 0};
