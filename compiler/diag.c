@@ -14,12 +14,14 @@
 // rather than read, and the pages behind the row being read are given
 // back as the batch goes (diag_release), so it never sits in memory
 // whole; a diagnostic that quotes them reads them in again.
-#define _DEFAULT_SOURCE // madvise
+#define _DEFAULT_SOURCE // madvise, MAP_ANONYMOUS
 #include "hgc.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -285,6 +287,63 @@ static SourceFile *read_error(Ctx *ctx, const char *path, const Loc *from,
   return NULL;
 }
 
+// A mapped file cut short while hgc reads it (a rows file rewritten
+// during a batch) raises SIGBUS at the first page past its new end, which
+// would end the run. As systemd does for its journals, the handler maps a
+// page of zeros there instead and marks the mapping: the reader goes on
+// through zeros, and diag_cut_short tells its caller, which reports it.
+// (mmap is a bare system call, safe in the handler in practice, if not
+// on POSIX's list.)
+#define DIAG_MAPS 8 // mappings watched; a run maps one rows file per spec
+static struct {
+  uintptr_t start, end;
+  volatile sig_atomic_t cut;
+} maps[DIAG_MAPS];
+static volatile sig_atomic_t nmaps;
+static uintptr_t page_size;
+
+static void on_sigbus(int sig, siginfo_t *info, void *context) {
+  (void)context;
+  uintptr_t at = (uintptr_t)info->si_addr & ~(page_size - 1);
+  for (int i = 0; i < nmaps; i++)
+    if (at >= maps[i].start && at < maps[i].end &&
+        mmap((void *)at, page_size, PROT_READ,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED) {
+      maps[i].cut = 1;
+      return;
+    }
+  // Not a page of ours: what SIGBUS does without a handler.
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
+static void watch_map(const char *p, size_t size) {
+  if (nmaps == DIAG_MAPS)
+    return; // unwatched: a cut there ends the run, as before
+  if (!nmaps) {
+    page_size = (uintptr_t)sysconf(_SC_PAGESIZE);
+    struct sigaction sa = {.sa_sigaction = on_sigbus, .sa_flags = SA_SIGINFO};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGBUS, &sa, NULL);
+  }
+  maps[nmaps].start = (uintptr_t)p;
+  maps[nmaps].end = (uintptr_t)p + size;
+  nmaps++;
+}
+
+bool diag_cut_short(const SourceFile *f) {
+  for (int i = 0; f->map && i < nmaps; i++)
+    if (maps[i].start == (uintptr_t)f->map)
+      return maps[i].cut;
+  return false;
+}
+
+void diag_report_cut(Ctx *ctx, SourceFile *f) {
+  error_at(ctx, (Loc){f, 0, 0},
+           "leave the file alone until hgc ends, then run hgc again",
+           "file was cut short while hgc read it");
+}
+
 // The file mapped read-only (the pages come in as they are read), or
 // NULL. Only when its size is not a whole number of pages: then the
 // mapping's last page ends in zeros, and text[len] is the NUL.
@@ -301,6 +360,7 @@ static char *map_text(int fd, size_t size) {
   if (p == MAP_FAILED)
     return NULL;
   madvise(p, size, MADV_RANDOM);
+  watch_map(p, size);
   return p;
 }
 
@@ -381,6 +441,10 @@ static SourceFile *read_source(Ctx *ctx, const char *path, const Loc *from,
       release(f, f->text + i);
       step = i + DIAG_RELEASE;
     }
+  }
+  if (diag_cut_short(f)) {
+    diag_report_cut(ctx, f);
+    return NULL;
   }
   return f;
 }
@@ -551,6 +615,10 @@ static char *format(const char *fmt, va_list ap) {
 
 static void vdiag(Ctx *ctx, Loc loc, Severity sev, const char *hint,
                   const char *fmt, va_list ap) {
+  // Past the new end of a file cut short its text is zeros: the file's
+  // one error is that it was cut (diag_report_cut, at no line).
+  if (loc.file && loc.line > 0 && diag_cut_short(loc.file))
+    return;
   if (sev == SEV_WARNING && ctx->werror)
     sev = SEV_ERROR;
   if (sev == SEV_ERROR) {

@@ -223,6 +223,11 @@ const char *diag_display(Ctx *ctx, SourceFile *f);
 // back from the file if a diagnostic quotes it). A no-op for other files.
 SourceFile *diag_map_file(Ctx *ctx, const char *path, const Loc *from);
 void diag_release(SourceFile *f, size_t offset);
+// Whether the mapped file f was cut short while it was read: its text is
+// then zeros from a page past the new end (see diag.c). Reported by
+// diag_report_cut, as an error of the file.
+bool diag_cut_short(const SourceFile *f);
+void diag_report_cut(Ctx *ctx, SourceFile *f);
 // Wraps text that did not come from a file (a -D value) as a SourceFile.
 SourceFile *diag_text_file(Ctx *ctx, const char *name, const char *text);
 

@@ -308,6 +308,11 @@ const Node *rows_next(Rows *r, int *row_no) {
       arena_reset(r->items);
     int errors = ctx->nerrors;
     row = r->ended ? NULL : yaml ? next_yaml(r) : next_csv(r);
+    if (diag_cut_short(r->f) && !r->ended) {
+      diag_report_cut(ctx, r->f);
+      r->csv.stop = true; // no "no rows" message: the rows were cut
+      row = NULL;
+    }
     if (!row)
       break;
     r->nrows++;

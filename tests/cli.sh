@@ -53,6 +53,25 @@ check bad-plan expect_exit 2 "$HGC" check --plan gold good.yaml
 check bad-diagnostics expect_exit 2 "$HGC" check --diagnostics=xml good.yaml
 check missing-file expect_exit 1 "$HGC" build -o - nope.yaml
 
+# PCRE2 is loaded only for a tag that is not a valid break: with a
+# libpcre2-8.so.0 that is no library first on the path, good.yaml still
+# builds, and a mistaken tag is an error at the tag with a hint.
+mkdir nopcre && : >nopcre/libpcre2-8.so.0
+cat >unquoted.yaml <<'YAML'
+hgc: 1
+scenes:
+  - avatar: Daisy-inskirt-20220818
+    voice: 2d5b0e6cf36f460aa7fc47e3eee4ba54
+    script: Wait. <break time=1s/> Go.
+YAML
+check pcre2-not-loaded-for-breaks env LD_LIBRARY_PATH="$tmp/nopcre" \
+  "$HGC" build -o - good.yaml
+check pcre2-missing expect_exit 1 env LD_LIBRARY_PATH="$tmp/nopcre" \
+  "$HGC" build -o - unquoted.yaml
+check pcre2-missing-message grep -q \
+  "^unquoted.yaml:5:19: error: cannot read this tag: .*libpcre2-8.so.0" err
+check pcre2-missing-hint grep -qx "  hint: install PCRE2 (Debian: libpcre2-8-0)" err
+
 # -o DIR writes NAME.json, identical to -o -, and leaves no temp files.
 "$HGC" build -o outdir good.yaml other.yaml >/dev/null 2>&1
 "$HGC" build -o - good.yaml >"$tmp/stdout.json" 2>/dev/null
