@@ -13,7 +13,8 @@
 // input budget of the spec (ctx->limits.bytes). A big rows file is mapped
 // rather than read, and the pages behind the row being read are given
 // back as the batch goes (diag_release), so it never sits in memory
-// whole; a diagnostic that quotes them reads them in again.
+// whole; a diagnostic that quotes them reads them in again. One cut
+// short while hgc reads it is an error, not a SIGBUS (diag_cut_short).
 #define _DEFAULT_SOURCE // madvise, MAP_ANONYMOUS
 #include "hgc.h"
 
