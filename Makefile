@@ -19,8 +19,19 @@ CFLAGS ?= -O2 -g
 WARN   := -std=c11 -Wall -Wextra -Werror -D_XOPEN_SOURCE=700
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # PCRE2 is compiled against but not linked: script.c loads it the first
-# time a tag needs its patterns, which a valid spec's never do.
-PKG_LIBS   = $(shell pkg-config --libs yaml-0.1 jansson 2>/dev/null) -ldl
+# time a tag needs its patterns, which a valid spec's never do. libyaml
+# and jansson are linked in whole when their archives are there (Debian's
+# -dev packages ship them): two libraries fewer to map and relocate at
+# every start, a tenth of a small build (docs/performance.md).
+# STATIC_DEPS=0 links them as shared libraries.
+STATIC_DEPS ?= 1
+static_lib = $(wildcard $(shell $(CC) -print-file-name=lib$(1).a))
+ifeq ($(STATIC_DEPS)$(if $(call static_lib,yaml),y)$(if $(call static_lib,jansson),y),1yy)
+DEP_LIBS   = -Wl,-Bstatic -lyaml -ljansson -Wl,-Bdynamic
+else
+DEP_LIBS   = $(shell pkg-config --libs yaml-0.1 jansson 2>/dev/null)
+endif
+PKG_LIBS   = $(DEP_LIBS) -ldl
 
 # Objects go to $(O), so a sanitizer build never mixes with the normal one.
 O   ?= .build
