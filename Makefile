@@ -25,7 +25,7 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # every start, a tenth of a small build (docs/performance.md).
 # STATIC_DEPS=0 links them as shared libraries.
 STATIC_DEPS ?= 1
-static_lib = $(wildcard $(shell $(CC) -print-file-name=lib$(1).a))
+static_lib = $(wildcard $(shell $(CC) -print-file-name=lib$(1).a 2>/dev/null))
 ifeq ($(STATIC_DEPS)$(if $(call static_lib,yaml),y)$(if $(call static_lib,jansson),y),1yy)
 DEP_LIBS   = -Wl,-Bstatic -lyaml -ljansson -Wl,-Bdynamic
 else
