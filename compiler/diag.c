@@ -365,10 +365,11 @@ static char *map_text(int fd, size_t size) {
   return p;
 }
 
-static SourceFile *read_source(Ctx *ctx, const char *path, const Loc *from,
-                               bool map) {
+static SourceFile *read_source(Ctx *ctx, const char *path, int fd,
+                               const Loc *from, bool map) {
   // O_NONBLOCK: opening a FIFO must not hang; we refuse it below anyway.
-  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
+    fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0)
     return read_error(ctx, path, from, strerror(errno));
   struct stat st;
@@ -457,11 +458,15 @@ const char *diag_display(Ctx *ctx, SourceFile *f) {
 }
 
 SourceFile *diag_read_file(Ctx *ctx, const char *path, const Loc *from) {
-  return read_source(ctx, path, from, false);
+  return read_source(ctx, path, -1, from, false);
+}
+
+SourceFile *diag_read_fd(Ctx *ctx, int fd, const char *path, const Loc *from) {
+  return read_source(ctx, path, fd, from, false);
 }
 
 SourceFile *diag_map_file(Ctx *ctx, const char *path, const Loc *from) {
-  return read_source(ctx, path, from, true);
+  return read_source(ctx, path, -1, from, true);
 }
 
 enum { C_RESET, C_BOLD, C_RED, C_MAGENTA, C_CYAN, C_GREEN };

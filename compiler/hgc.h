@@ -2,6 +2,7 @@
 // hgc.h: the compiler's one internal header, a section per pipeline stage.
 //
 //   load.c     file -> Node tree (libyaml), every node with its Loc
+//   scan.c     the common part of YAML -> libyaml's events, without it
 //   include.c  top-level and scene includes -> one merged Node tree
 //   vars.c     ${var} expansion on the merged tree
 //   rows.c     batch rows (CSV or YAML) -> maps, one row at a time
@@ -214,6 +215,8 @@ void ctx_free(Ctx *ctx);
 // first bad byte). `from` is the include or key that names the file, for
 // "included from" lines; NULL for files named on the command line.
 SourceFile *diag_read_file(Ctx *ctx, const char *path, const Loc *from);
+// The same from fd, open on path for reading; closes it.
+SourceFile *diag_read_fd(Ctx *ctx, int fd, const char *path, const Loc *from);
 // The file's name as messages show it: relative to the cwd when below it,
 // else absolute. Made when first asked for: most files are never named.
 const char *diag_display(Ctx *ctx, SourceFile *f);
@@ -361,6 +364,29 @@ Node *node_copy(Ctx *ctx, const Node *n); // deep copy, locations kept
 // else the scalar's own start. `needle` (may be NULL) is the text found at
 // offset, used to search the raw source when the direct mapping fails.
 Loc node_text_loc(const Node *n, size_t offset, const char *needle);
+
+//
+// scan.c
+//
+// One event of a YAML file as libyaml's parser gives it, with its marks.
+typedef enum { SE_SCALAR, SE_MAP, SE_SEQ, SE_END } ScanKind;
+typedef struct {
+  ScanKind kind : 8;     // SE_MAP, SE_SEQ open a collection; SE_END closes
+  ScalarStyle style : 8; // SE_SCALAR: SC_PLAIN or SC_QUOTED
+  bool flow;             // SE_MAP, SE_SEQ: written [...] or {...}
+  Pos at;                // where the event starts (not SE_END)
+  Pos end;               // SE_SCALAR, SE_END: just past where it ends
+  const char *text;      // SE_SCALAR: its bytes, in the source text
+  size_t len;
+} ScanEvent;
+typedef struct {
+  ScanEvent *ev; // malloc'd; the caller frees
+  int n;
+  int cap;
+} ScanEvents;
+// Reads text into out when it keeps to the part of YAML that specs use
+// (see scan.c); false for anything else, which only libyaml may read.
+bool scan_yaml(const char *text, size_t len, ScanEvents *out);
 
 //
 // include.c

@@ -19,6 +19,7 @@
 #include "hgc.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +54,7 @@ typedef struct {
 
 typedef enum { SLOT_NONE, SLOT_CHARACTER, SLOT_SPEECH, SLOT_WHOLE } Slot;
 
-static Node *resolve_file(Resolver *r, const Node *at, const char *path,
+static Node *resolve_file(Resolver *r, const Node *at, const char *path, int fd,
                           const char *real, const Node *hgc, bool splice);
 
 //
@@ -74,6 +75,17 @@ static void paths_init(Ctx *ctx, Paths *p) {
   p->root = real_path(ctx, ctx->root);
   if (!p->root)
     p->root = ctx->root;
+}
+
+// dir[0, n) + "/" + name, in ctx->arena: a path is joined for every
+// include, where a printf would cost more than the rest of it.
+static char *join(Ctx *ctx, const char *dir, size_t n, const char *name) {
+  size_t len = strlen(name);
+  char *p = arena_alloc(ctx->arena, n + len + 2);
+  memcpy(p, dir, n);
+  p[n] = '/';
+  memcpy(p + n + 1, name, len + 1);
+  return p;
 }
 
 // The canonical form of dir, from the cache or realpath; NULL with errno
@@ -101,8 +113,10 @@ static const char *canonical_dir(Ctx *ctx, Paths *p, const char *dir) {
 // What realpath(path) gives, from the canonical form of its directory
 // and one lstat of the file. A file that is a symlink, a name that is
 // "." or "..", or a path realpath would refuse goes to realpath itself,
-// which then also sets errno as it would have.
-static char *canonical(Ctx *ctx, Paths *p, const char *path) {
+// which then also sets errno as it would have. With fd, the file is
+// opened instead of lstat'd, not following a symlink: a file to read is
+// then opened once, and its name walked once (*fd is -1 if it was not).
+static char *canonical(Ctx *ctx, Paths *p, const char *path, int *fd) {
   const char *slash = strrchr(path, '/');
   const char *name = slash ? slash + 1 : path;
   if (!*name || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
@@ -114,9 +128,12 @@ static char *canonical(Ctx *ctx, Paths *p, const char *path) {
   const char *real_dir = canonical_dir(ctx, p, dir);
   if (!real_dir)
     return real_path(ctx, path);
-  char *full = strcmp(real_dir, "/") == 0
-                   ? arena_printf(ctx->arena, "/%s", name)
-                   : arena_printf(ctx->arena, "%s/%s", real_dir, name);
+  size_t dir_len = strcmp(real_dir, "/") == 0 ? 0 : strlen(real_dir);
+  char *full = join(ctx, real_dir, dir_len, name);
+  // O_NONBLOCK: a FIFO must not hang (diag.c refuses it).
+  if (fd &&
+      (*fd = open(full, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) >= 0)
+    return full;
   struct stat st;
   if (strlen(full) >= PATH_MAX || lstat(full, &st) != 0 || S_ISLNK(st.st_mode))
     return real_path(ctx, path);
@@ -175,10 +192,11 @@ static const char *lexical_path(Ctx *ctx, const char *path) {
 // Resolves rel against the directory of the file holding `at` and checks
 // that it stays under the project root. `noun` names the path in the
 // message ("include", "path"). Returns the path to open and sets *real to
-// its canonical form; NULL after reporting at `at`.
+// its canonical form; NULL after reporting at `at`. With fd, sets *fd to
+// the file opened for reading, or -1 (see canonical).
 static const char *resolve_path(Ctx *ctx, Paths *paths, const Node *at,
                                 const char *rel, const char *noun,
-                                const char **real) {
+                                const char **real, int *fd) {
   Loc loc = at ? at->loc : (Loc){0};
   if (!*rel) {
     error_at(ctx, loc, "name a file", "%s path is empty", noun);
@@ -188,9 +206,8 @@ static const char *resolve_path(Ctx *ctx, Paths *paths, const Node *at,
   const char *slash = strrchr(base, '/');
   const char *joined = rel;
   if (rel[0] != '/' && slash)
-    joined =
-        arena_printf(ctx->arena, "%.*s/%s", (int)(slash - base), base, rel);
-  char *canon = canonical(ctx, paths, joined);
+    joined = join(ctx, base, (size_t)(slash - base), rel);
+  char *canon = canonical(ctx, paths, joined, fd);
   if (!canon) {
     int e = errno;
     size_t dir_len = slash == base ? 1 : (size_t)(slash - base); // "/x.yaml"
@@ -205,6 +222,8 @@ static const char *resolve_path(Ctx *ctx, Paths *paths, const Node *at,
   }
   const char *root = paths->root;
   if (!is_under(canon, root)) {
+    if (fd && *fd >= 0)
+      close(*fd);
     error_at(ctx, loc,
              arena_printf(ctx->arena,
                           "keep it under '%s', or pass --root to widen the "
@@ -225,7 +244,7 @@ static const char *resolve_path(Ctx *ctx, Paths *paths, const Node *at,
 const char *include_path(Ctx *ctx, const Node *at, const char *rel) {
   Paths paths;
   paths_init(ctx, &paths);
-  return resolve_path(ctx, &paths, at, rel, "path", NULL);
+  return resolve_path(ctx, &paths, at, rel, "path", NULL, NULL);
 }
 
 //
@@ -249,6 +268,10 @@ static bool charge(Ctx *ctx, const Node *at, size_t bytes) {
   return false;
 }
 
+static bool is_key(const Node *key, const char *name) {
+  return key->len == strlen(name) && memcmp(key->text, name, key->len) == 0;
+}
+
 static Slot key_slot(const Node *key) {
   static const struct {
     const char *name;
@@ -257,14 +280,9 @@ static Slot key_slot(const Node *key) {
                {"script", SLOT_SPEECH},    {"audio", SLOT_SPEECH},
                {"silence", SLOT_SPEECH},   {"background", SLOT_WHOLE}};
   for (size_t i = 0; i < sizeof slots / sizeof slots[0]; i++)
-    if (strcmp(key->text, slots[i].name) == 0 &&
-        strlen(slots[i].name) == key->len)
+    if (is_key(key, slots[i].name))
       return slots[i].slot;
   return SLOT_NONE;
-}
-
-static bool is_key(const Node *key, const char *name) {
-  return key->len == strlen(name) && memcmp(key->text, name, key->len) == 0;
 }
 
 static int key_cmp(const Node *x, const Node *y) {
@@ -386,6 +404,34 @@ static const char *chain(Resolver *r, int from, const char *last) {
   return arena_printf(r->ctx->arena, "%s -> %s", s, last);
 }
 
+// May the include at `at` of the file `real` be read: no cycle, and
+// within the limits? Reports why not.
+static bool may_follow(Resolver *r, const Node *at, const char *real) {
+  Ctx *ctx = r->ctx;
+  for (int i = 0; i < r->depth; i++)
+    if (strcmp(r->stack[i].real, real) == 0) {
+      error_at(ctx, at->loc, "remove one of the includes", "include cycle: %s",
+               chain(r, i, diag_display(r->ctx, r->stack[i].file)));
+      return false;
+    }
+  if (r->depth == ctx->limits.depth) {
+    error_at(ctx, at->loc, "flatten the includes",
+             "includes nested too deeply (limit is %d levels; raise it with "
+             "--max-depth)",
+             ctx->limits.depth);
+    r->stop = true;
+    return false;
+  }
+  if (++r->nincludes > ctx->limits.includes) {
+    error_at(ctx, at->loc, "include fewer files",
+             "too many includes (limit is %d; raise it with --max-includes)",
+             ctx->limits.includes);
+    r->stop = true;
+    return false;
+  }
+  return true;
+}
+
 // Follows the include item `at` (a file name scalar): checks the path,
 // cycles and limits, then resolves the file. NULL after reporting.
 static Node *follow(Resolver *r, const Node *at, const Node *hgc, bool splice) {
@@ -407,32 +453,17 @@ static Node *follow(Resolver *r, const Node *at, const Node *hgc, bool splice) {
     return NULL;
   }
   const char *real;
+  int fd;
   const char *path =
-      resolve_path(ctx, &r->paths, at, at->text, "include", &real);
+      resolve_path(ctx, &r->paths, at, at->text, "include", &real, &fd);
   if (!path)
     return NULL;
-  for (int i = 0; i < r->depth; i++)
-    if (strcmp(r->stack[i].real, real) == 0) {
-      error_at(ctx, at->loc, "remove one of the includes", "include cycle: %s",
-               chain(r, i, diag_display(r->ctx, r->stack[i].file)));
-      return NULL;
-    }
-  if (r->depth == ctx->limits.depth) {
-    error_at(ctx, at->loc, "flatten the includes",
-             "includes nested too deeply (limit is %d levels; raise it with "
-             "--max-depth)",
-             ctx->limits.depth);
-    r->stop = true;
+  if (!may_follow(r, at, real)) {
+    if (fd >= 0)
+      close(fd);
     return NULL;
   }
-  if (++r->nincludes > ctx->limits.includes) {
-    error_at(ctx, at->loc, "include fewer files",
-             "too many includes (limit is %d; raise it with --max-includes)",
-             ctx->limits.includes);
-    r->stop = true;
-    return NULL;
-  }
-  return resolve_file(r, at, path, real, hgc, splice);
+  return resolve_file(r, at, path, fd, real, hgc, splice);
 }
 
 // The file names of an `include:` value: one name or a list of names.
@@ -562,11 +593,15 @@ static Node *resolve_map(Resolver *r, const Node *doc, const Node *at,
   return acc ? merge(ctx, acc, self, false, true) : self;
 }
 
-// Loads the file at path and resolves its includes, with the file on the
-// stack so that a cycle back to it is found.
-static Node *resolve_file(Resolver *r, const Node *at, const char *path,
+// Loads the file at path (from fd, if it is not -1) and resolves its
+// includes, with the file on the stack so that a cycle back to it is
+// found.
+static Node *resolve_file(Resolver *r, const Node *at, const char *path, int fd,
                           const char *real, const Node *hgc, bool splice) {
-  Node *doc = load_file(r->ctx, path, at ? &at->loc : NULL);
+  const Loc *from = at ? &at->loc : NULL;
+  SourceFile *f = fd >= 0 ? diag_read_fd(r->ctx, fd, path, from)
+                          : diag_read_file(r->ctx, path, from);
+  Node *doc = f ? load_source(r->ctx, f) : NULL;
   if (!doc)
     return NULL;
   r->stack[r->depth++] = (Frame){real, doc->loc.file};
@@ -586,6 +621,6 @@ Node *include_resolve(Ctx *ctx, const char *path) {
                                          (size_t)ctx->limits.depth);
   int errors = ctx->nerrors;
   const char *real = real_path(ctx, path);
-  Node *doc = resolve_file(&r, NULL, path, real ? real : path, NULL, false);
+  Node *doc = resolve_file(&r, NULL, path, -1, real ? real : path, NULL, false);
   return ctx->nerrors == errors ? doc : NULL;
 }

@@ -62,7 +62,8 @@ struct Loader {
   Ctx *ctx;
   SourceFile *f;
   yaml_parser_t parser;
-  bool parser_ok; // initialised, to delete
+  bool parser_ok;  // initialised, to delete
+  ScanEvents scan; // the file's events, when scan.c could read it
   LineStart *lines; // libyaml line -> diag line; NULL when they agree
   int nlines;
   Frame *stack; // open maps and lists, innermost last
@@ -575,24 +576,21 @@ static ScalarStyle scalar_style(yaml_scalar_style_t s) {
   }
 }
 
-static void on_scalar(Loader *l, const yaml_event_t *ev, Loc at) {
+static void on_scalar(Loader *l, Loc at, Pos end, const char *text,
+                      size_t len, ScalarStyle style, const char *tag,
+                      const char *anchor) {
   if (!count_node(l, at))
     return;
-  Node *n = node_new_scalar(l->ctx, at, (const char *)ev->data.scalar.value,
-                            ev->data.scalar.length,
-                            scalar_style(ev->data.scalar.style));
-  n->end = loc_pos(mark_loc(l, ev->end_mark));
-  apply_tag(l, n, (const char *)ev->data.scalar.tag);
-  if (ev->data.scalar.anchor)
-    define_anchor(l,
-                  arena_strdup(l->ctx->arena,
-                               (const char *)ev->data.scalar.anchor),
-                  n, 1);
+  Node *n = node_new_scalar(l->ctx, at, text, len, style);
+  n->end = end;
+  apply_tag(l, n, tag);
+  if (anchor)
+    define_anchor(l, arena_strdup(l->ctx->arena, anchor), n, 1);
   add_node(l, n, at);
 }
 
-static void open_node(Loader *l, NodeKind kind, const yaml_char_t *tag,
-                      const yaml_char_t *anchor, bool flow, Loc at) {
+static void open_node(Loader *l, NodeKind kind, const char *tag,
+                      const char *anchor, bool flow, Loc at) {
   if (!count_node(l, at))
     return;
   if (l->depth == l->ctx->limits.depth) {
@@ -604,19 +602,18 @@ static void open_node(Loader *l, NodeKind kind, const yaml_char_t *tag,
     return;
   }
   Node *n = new_node(l->ctx, kind, at);
-  apply_tag(l, n, (const char *)tag);
+  apply_tag(l, n, tag);
   l->stack = grow_array(l->stack, &l->cap, l->depth, sizeof *l->stack);
   l->stack[l->depth++] = (Frame){
       .node = n,
-      .anchor = anchor ? arena_strdup(l->ctx->arena, (const char *)anchor)
-                       : NULL,
+      .anchor = anchor ? arena_strdup(l->ctx->arena, anchor) : NULL,
       .start = l->count - 1,
       .flow = flow,
       .kids = l->nkids,
   };
 }
 
-static void close_node(Loader *l, yaml_mark_t end) {
+static void close_node(Loader *l, Pos end) {
   Frame fr = l->stack[--l->depth];
   Node *n = fr.node;
   int nkids = l->nkids - fr.kids;
@@ -635,7 +632,7 @@ static void close_node(Loader *l, yaml_mark_t end) {
     }
   }
   l->nkids = fr.kids;
-  fr.node->end = loc_pos(mark_loc(l, end));
+  fr.node->end = end;
   if (fr.flow)
     l->flow_line = fr.node->end.line;
   if (fr.anchor)
@@ -657,21 +654,25 @@ static void on_event(Loader *l, const yaml_event_t *ev) {
     on_alias(l, (const char *)ev->data.alias.anchor, at);
     break;
   case YAML_SCALAR_EVENT:
-    on_scalar(l, ev, at);
+    on_scalar(l, at, loc_pos(mark_loc(l, ev->end_mark)),
+              (const char *)ev->data.scalar.value, ev->data.scalar.length,
+              scalar_style(ev->data.scalar.style),
+              (const char *)ev->data.scalar.tag,
+              (const char *)ev->data.scalar.anchor);
     break;
   case YAML_SEQUENCE_START_EVENT:
-    open_node(l, NK_SEQ, ev->data.sequence_start.tag,
-              ev->data.sequence_start.anchor,
+    open_node(l, NK_SEQ, (const char *)ev->data.sequence_start.tag,
+              (const char *)ev->data.sequence_start.anchor,
               ev->data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE, at);
     break;
   case YAML_MAPPING_START_EVENT:
-    open_node(l, NK_MAP, ev->data.mapping_start.tag,
-              ev->data.mapping_start.anchor,
+    open_node(l, NK_MAP, (const char *)ev->data.mapping_start.tag,
+              (const char *)ev->data.mapping_start.anchor,
               ev->data.mapping_start.style == YAML_FLOW_MAPPING_STYLE, at);
     break;
   case YAML_SEQUENCE_END_EVENT:
   case YAML_MAPPING_END_EVENT:
-    close_node(l, ev->end_mark);
+    close_node(l, loc_pos(mark_loc(l, ev->end_mark)));
     break;
   default:
     break;
@@ -779,15 +780,19 @@ static bool parse_event(Loader *l) {
 static void loader_init(Loader *l, Ctx *ctx, SourceFile *f, bool stream) {
   *l = (Loader){.ctx = ctx, .f = f, .stream = stream,
                 .errors = ctx->nerrors};
+}
+
+// Hands the file to libyaml.
+static void start_parser(Loader *l) {
   if (!yaml_parser_initialize(&l->parser)) {
-    error_at(ctx, (Loc){f, 0, 0}, NULL, "out of memory reading YAML");
+    error_at(l->ctx, (Loc){l->f, 0, 0}, NULL, "out of memory reading YAML");
     l->stop = true;
     return;
   }
   l->parser_ok = true;
   yaml_parser_set_encoding(&l->parser, YAML_UTF8_ENCODING);
-  yaml_parser_set_input_string(&l->parser, (const unsigned char *)f->text,
-                               f->len);
+  yaml_parser_set_input_string(&l->parser, (const unsigned char *)l->f->text,
+                               l->f->len);
   map_lines(l);
 }
 
@@ -797,8 +802,10 @@ static void loader_free(Loader *l) {
   l->parser_ok = false;
   free(l->kids);
   free(l->stack);
+  free(l->scan.ev);
   l->kids = NULL;
   l->stack = NULL;
+  l->scan = (ScanEvents){0};
   l->nkids = l->kids_cap = l->depth = l->cap = 0;
 }
 
@@ -816,17 +823,46 @@ static Node *loader_finish(Loader *l) {
   return l->root;
 }
 
+// Builds the tree from scan_yaml's events, as on_event does from libyaml's.
+static void replay(Loader *l) {
+  l->ndocs = 1;
+  for (int i = 0; i < l->scan.n && !l->stop; i++) {
+    const ScanEvent *e = &l->scan.ev[i];
+    Loc at = {l->f, e->at.line, e->at.col};
+    switch (e->kind) {
+    case SE_SCALAR:
+      on_scalar(l, at, e->end, e->text, e->len, e->style, NULL, NULL);
+      break;
+    case SE_MAP:
+    case SE_SEQ:
+      open_node(l, e->kind == SE_MAP ? NK_MAP : NK_SEQ, NULL, NULL, e->flow,
+                at);
+      break;
+    case SE_END:
+      close_node(l, e->end);
+      break;
+    }
+  }
+  l->done = true;
+}
+
 Node *load_source(Ctx *ctx, SourceFile *f) {
   Loader l;
   loader_init(&l, ctx, f, false);
-  while (parse_event(&l))
-    ;
+  if (scan_yaml(f->text, f->len, &l.scan)) {
+    replay(&l);
+  } else {
+    start_parser(&l);
+    while (parse_event(&l))
+      ;
+  }
   return loader_finish(&l);
 }
 
 Loader *load_stream(Ctx *ctx, SourceFile *f) {
   Loader *l = arena_calloc(ctx->arena, sizeof *l);
   loader_init(l, ctx, f, true);
+  start_parser(l);
   while (l->depth == 0 && parse_event(l)) // up to the top-level node
     ;
   return l;

@@ -72,6 +72,35 @@ static bool test_prefault(void) {
   return took;
 }
 
+// An arena that outgrows its first chunk (and takes huge-page blocks):
+// 3 MiB in pieces of 1000 bytes, each zeroed, in memory as it is handed
+// out (when the kernel populates), and none overlapping another; the
+// same again after arena_reset, from the blocks it kept.
+static void test_arena_big(bool populates) {
+  enum { PIECE = 1000, PIECES = 3 * 1024 * 1024 / PIECE };
+  static unsigned char *at[PIECES];
+  Arena *a = arena_new();
+  const char *why = NULL;
+  for (int round = 0; round < 2 && !why; round++) {
+    for (int i = 0; i < PIECES && !why; i++) {
+      unsigned char *p = at[i] = arena_calloc(a, PIECE);
+      if (populates && !resident(p, PIECE))
+        why = unit_fail("piece %d is not in memory (round %d)", i, round);
+      for (int k = 0; k < PIECE && !why; k++)
+        if (p[k])
+          why = unit_fail("piece %d not zeroed (round %d)", i, round);
+      memset(p, i & 0xFF, PIECE);
+    }
+    for (int i = 0; i < PIECES && !why; i++)
+      for (int k = 0; k < PIECE && !why; k++)
+        if (at[i][k] != (i & 0xFF))
+          why = unit_fail("piece %d was overwritten (round %d)", i, round);
+    arena_reset(a);
+  }
+  unit_result("arena-big", why);
+  arena_free(a);
+}
+
 // A big buffer is faulted in ahead of the writer: what was added reads
 // back whole, len <= ready <= cap throughout, and the pages up to ready
 // are in memory (when the kernel populates). A small one never goes to
@@ -186,7 +215,9 @@ static void test_pool(void) {
 
 int main(void) {
   test_arena();
-  test_buf_ahead(test_prefault());
+  bool populates = test_prefault();
+  test_arena_big(populates);
+  test_buf_ahead(populates);
   test_pool();
   return unit_status();
 }

@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: MIT
+// test_scan: compiler/scan.c against libyaml.
+//
+// Whatever scan_yaml accepts must give exactly the events libyaml's
+// parser gives: kinds, styles, marks and bytes. The cases: texts it must
+// accept (the constructs specs use), texts it must hand to libyaml, every
+// YAML file under tests/ and examples/, and mutations of each of those
+// (bytes deleted, inserted and replaced, lines doubled and dropped, from
+// a fixed seed), so that the edges of what it accepts are checked too.
+#include "unit.h"
+
+#include <ftw.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+// libyaml's events in scan.c's terms; text copies live in `texts`.
+typedef struct {
+  ScanEvents ev;
+  char *texts[4096];
+  int ntexts;
+  bool odd; // an event scan.c never gives (anchor, tag, block scalar...)
+} Ref;
+
+static void ref_free(Ref *r) {
+  for (int i = 0; i < r->ntexts; i++)
+    free(r->texts[i]);
+  free(r->ev.ev);
+  *r = (Ref){0};
+}
+
+static Pos pos(yaml_mark_t m) {
+  return (Pos){(int)m.line + 1, (int)m.column + 1};
+}
+
+static ScanEvent *add(Ref *r, ScanKind kind, const yaml_event_t *e) {
+  r->ev.ev = grow_array(r->ev.ev, &r->ev.cap, r->ev.n, sizeof *r->ev.ev);
+  ScanEvent *s = &r->ev.ev[r->ev.n++];
+  *s = (ScanEvent){.kind = kind, .at = pos(e->start_mark)};
+  return s;
+}
+
+// False when libyaml rejects the text.
+static bool reference(const char *text, size_t len, Ref *r) {
+  yaml_parser_t p;
+  yaml_event_t e;
+  bool ok = true;
+  int docs = 0;
+  yaml_parser_initialize(&p);
+  yaml_parser_set_encoding(&p, YAML_UTF8_ENCODING);
+  yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+  for (bool end = false; !end; yaml_event_delete(&e)) {
+    if (!yaml_parser_parse(&p, &e)) {
+      ok = false;
+      break;
+    }
+    ScanEvent *s;
+    switch (e.type) {
+    case YAML_STREAM_END_EVENT:
+      end = true;
+      break;
+    case YAML_DOCUMENT_START_EVENT:
+      r->odd |= ++docs > 1 || !e.data.document_start.implicit;
+      break;
+    case YAML_ALIAS_EVENT:
+      r->odd = true;
+      break;
+    case YAML_SCALAR_EVENT:
+      s = add(r, SE_SCALAR, &e);
+      s->end = pos(e.end_mark);
+      s->len = e.data.scalar.length;
+      if (r->ntexts == (int)(sizeof r->texts / sizeof r->texts[0]))
+        r->odd = true;
+      else
+        s->text = r->texts[r->ntexts++] = strndup(
+            (const char *)e.data.scalar.value, e.data.scalar.length + 1);
+      s->style = e.data.scalar.style == YAML_PLAIN_SCALAR_STYLE ? SC_PLAIN
+                 : e.data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+                         e.data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE
+                     ? SC_QUOTED
+                     : SC_BLOCK;
+      r->odd |= e.data.scalar.tag || e.data.scalar.anchor;
+      break;
+    case YAML_SEQUENCE_START_EVENT:
+      s = add(r, SE_SEQ, &e);
+      s->flow = e.data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE;
+      r->odd |= e.data.sequence_start.tag || e.data.sequence_start.anchor;
+      break;
+    case YAML_MAPPING_START_EVENT:
+      s = add(r, SE_MAP, &e);
+      s->flow = e.data.mapping_start.style == YAML_FLOW_MAPPING_STYLE;
+      r->odd |= e.data.mapping_start.tag || e.data.mapping_start.anchor;
+      break;
+    case YAML_SEQUENCE_END_EVENT:
+    case YAML_MAPPING_END_EVENT:
+      add(r, SE_END, &e)->end = pos(e.end_mark);
+      break;
+    default:
+      break;
+    }
+  }
+  yaml_parser_delete(&p);
+  return ok;
+}
+
+static const char *kind_name(ScanKind k) {
+  static const char *const names[] = {"scalar", "map", "seq", "end"};
+  return names[k];
+}
+
+// NULL when scan_yaml and libyaml agree on text, or scan_yaml gave up.
+// *took says whether scan_yaml accepted it.
+static const char *compare(const char *text, size_t len, bool *took) {
+  static ScanEvents got;
+  // diag.c rejects invalid UTF-8 before anything reads the text.
+  *took = json_text_ok(text, len) && scan_yaml(text, len, &got);
+  if (!*took)
+    return NULL;
+  Ref ref = {0};
+  const char *why = NULL;
+  if (!reference(text, len, &ref) || ref.odd) {
+    why = "scan.c accepted what libyaml rejects or reads otherwise";
+    goto done;
+  }
+  for (int i = 0; i < got.n || i < ref.ev.n; i++) {
+    if (i == got.n || i == ref.ev.n) {
+      why = unit_fail("event %d: scan.c gives %d events, libyaml %d", i, got.n,
+                      ref.ev.n);
+      goto done;
+    }
+    const ScanEvent *a = &got.ev[i], *b = &ref.ev.ev[i];
+    bool same = a->kind == b->kind;
+    if (same && a->kind != SE_END)
+      same = a->at.line == b->at.line && a->at.col == b->at.col;
+    if (same && a->kind == SE_SCALAR)
+      same = a->style == b->style && a->len == b->len &&
+             memcmp(a->text, b->text, a->len) == 0;
+    if (same && (a->kind == SE_SCALAR || a->kind == SE_END))
+      same = a->end.line == b->end.line && a->end.col == b->end.col;
+    if (same && (a->kind == SE_MAP || a->kind == SE_SEQ))
+      same = a->flow == b->flow;
+    if (!same) {
+      why = unit_fail("event %d: scan.c %s %d:%d-%d:%d '%.*s', libyaml %s "
+                      "%d:%d-%d:%d '%.*s'",
+                      i, kind_name(a->kind), a->at.line, a->at.col, a->end.line,
+                      a->end.col, (int)a->len, a->text ? a->text : "",
+                      kind_name(b->kind), b->at.line, b->at.col, b->end.line,
+                      b->end.col, (int)b->len, b->text ? b->text : "");
+      goto done;
+    }
+  }
+done:
+  ref_free(&ref);
+  return why;
+}
+
+// The constructs specs are written in: each must be read by scan.c.
+static const char *const accepted[] = {
+    "hgc: 1\nname: demo\n",
+    "a: 1",
+    "a:\n  b: 2\n  c:\n    d: [x, y]\ne: z\n",
+    "scenes:\n  - script: Hi.\n    avatar: A\n  - silence: 2s\n",
+    "scenes:\n- script: Hi.\n  avatar: A\n- silence: 2s\nafter: 1\n",
+    "list:\n-\n- x\n-\nnext: y\n",
+    "a:\nb:\n",
+    "- - a\n  - b\n- c\n",
+    "-   a: 1\n    b: 2\n",
+    "k: {a: 1, b: [2, 3], c: {d: e}}\nl: []\nm: {}\nn: [ ]\n",
+    "'q': \"double\"\n\"k 2\" : 'single'\n",
+    "# head\n\n  # indented comment\na: 1 # trailing\nb: x#y\n",
+    "url: https://example.com/a?b=c#frag\n",
+    "title: Zoë — déjà vu, no\n",
+    "é: [ü, \"ß\"]\nñ: {ö: ä}\n",
+    "a: -1\nb: -x\nc: 1.5e3\nd: ~\n",
+    "  a: 1\n  b: 2\n",
+    "a: 1\n\n\n",
+    "a:\n  - x\n  # gap\n\n  - y\n",
+    "a: b c  d\n",
+    "a: [x y, \"p, q\"]\n",
+    "a:    \n  b\n",
+};
+
+// Texts only libyaml may read.
+static const char *const refused[] = {
+    "a: &x 1\nb: *x\n",
+    "a: !!str 1\n",
+    "a: |\n  text\n",
+    "a: >\n  text\n",
+    "a: \"esc\\n\"\n",
+    "a: 'it''s'\n",
+    "a: plain\n  continued\n",
+    "a: [1,\n  2]\n",
+    "a:\tb\n",
+    "a: b\r\n",
+    "---\na: 1\n",
+    "a: 1\n...\n",
+    "%YAML 1.1\n---\na: 1\n",
+    "? a\n: b\n",
+    "a: b: c\n",
+    "a: - b\n",
+    "just a scalar\n",
+    "[a, b]\n",
+    "",
+    "# only a comment\n",
+    "a: 1\n b: 2\n",
+    "a: [x, ]\n",
+    "a: {x: }\n",
+    "a: [x: y]\n",
+    "a: {x:y}\n",
+    "[a]: b\n",
+    "a: \"x\"#c\n",
+    "a: 1\n- b\n",
+    "a: \xC2\x85\n",
+};
+
+static const char *t_accepts(void) {
+  for (size_t i = 0; i < sizeof accepted / sizeof *accepted; i++) {
+    bool took;
+    const char *why = compare(accepted[i], strlen(accepted[i]), &took);
+    if (why)
+      return unit_fail("%s: %s", accepted[i], why);
+    if (!took)
+      return unit_fail("scan.c gave up on: %s", accepted[i]);
+  }
+  return NULL;
+}
+
+static const char *t_refuses(void) {
+  static ScanEvents ev;
+  for (size_t i = 0; i < sizeof refused / sizeof *refused; i++)
+    if (scan_yaml(refused[i], strlen(refused[i]), &ev))
+      return unit_fail("scan.c read: %s", refused[i]);
+  return NULL;
+}
+
+//
+// Every YAML file of the tests, and mutations of it
+//
+typedef struct {
+  int files, took, mutants, mutants_took;
+  const char *why;
+} Tally;
+
+static Tally tally;
+static uint64_t seed = 0x9E3779B97F4A7C15u;
+
+static uint64_t next_random(void) { // xorshift64
+  seed ^= seed << 13;
+  seed ^= seed >> 7;
+  seed ^= seed << 17;
+  return seed;
+}
+
+// One random change of text[0, len) into out, which has room for len + 16.
+static size_t mutate(const char *text, size_t len, char *out) {
+  static const char *const pieces[] = {
+      " ", "\n", ":",  "-",  "#",  "'",     "\"", "[",        "]", "{",
+      "}", ",",  "\t", "é",  "a",  "&a",    "*a", "!",        "|", ">",
+      "?", "%",  "\\", ": ", "- ", "---\n", "  ", "\xC2\x85", "0"};
+  size_t at = len ? next_random() % (len + 1) : 0;
+  size_t cut = 0;
+  const char *piece = "";
+  switch (next_random() % 4) {
+  case 0: // delete a byte
+    cut = at < len;
+    break;
+  case 1: // insert a piece
+    piece = pieces[next_random() % (sizeof pieces / sizeof *pieces)];
+    break;
+  case 2: // replace a byte
+    cut = at < len;
+    piece = pieces[next_random() % (sizeof pieces / sizeof *pieces)];
+    break;
+  default: { // drop or double the line holding `at`
+    size_t from = at, to = at;
+    while (from > 0 && text[from - 1] != '\n')
+      from--;
+    while (to < len && text[to] != '\n')
+      to++;
+    to += to < len;
+    bool drop = next_random() % 2;
+    memcpy(out, text, to);
+    size_t n = to;
+    if (drop) {
+      n = from;
+    } else if (to - from <= 16) {
+      memcpy(out + n, text + from, to - from);
+      n += to - from;
+    }
+    memcpy(out + n, text + to, len - to);
+    return n + len - to;
+  }
+  }
+  size_t plen = strlen(piece);
+  memcpy(out, text, at);
+  memcpy(out + at, piece, plen);
+  memcpy(out + at + plen, text + at + cut, len - at - cut);
+  return len - cut + plen;
+}
+
+#define MUTANTS 24
+
+static int visit(const char *path, const struct stat *st, int type,
+                 struct FTW *ftw) {
+  (void)ftw;
+  size_t n = strlen(path);
+  if (type != FTW_F || n < 5 || strcmp(path + n - 5, ".yaml") != 0 ||
+      st->st_size > (1 << 20))
+    return 0;
+  FILE *f = fopen(path, "rb");
+  char *text = malloc((size_t)st->st_size + 1);
+  char *mutant = malloc((size_t)st->st_size + 17);
+  size_t len = f ? fread(text, 1, (size_t)st->st_size, f) : 0;
+  if (f)
+    fclose(f);
+  bool took;
+  tally.files++;
+  const char *why = compare(text, len, &took);
+  tally.took += took;
+  for (int i = 0; i < MUTANTS && !why; i++) {
+    size_t mlen = mutate(text, len, mutant);
+    why = compare(mutant, mlen, &took);
+    tally.mutants++;
+    tally.mutants_took += took;
+    if (why) { // why may be in unit_fail's buffer
+      char copy[1024];
+      snprintf(copy, sizeof copy, "%s", why);
+      why =
+          unit_fail("a mutant of %s: %s\n%.*s", path, copy, (int)mlen, mutant);
+    }
+  }
+  if (why && !tally.why) { // why is in unit_fail's buffer: keep a copy
+    static char first[8192];
+    snprintf(first, sizeof first, "%s", why);
+    tally.why = first;
+  }
+  free(text);
+  free(mutant);
+  return tally.why ? 1 : 0;
+}
+
+static const char *t_corpus(void) {
+  const char *roots[] = {"tests", "examples"};
+  for (size_t i = 0; i < 2 && !tally.why; i++)
+    if (nftw(roots[i], visit, 16, FTW_PHYS) < 0)
+      return unit_fail("cannot walk %s (run from the top of the tree)",
+                       roots[i]);
+  if (tally.why)
+    return tally.why;
+  printf("# %d files, scan.c read %d; %d mutants, scan.c read %d\n",
+         tally.files, tally.took, tally.mutants, tally.mutants_took);
+  // Most spec files are in scan.c's part of YAML: if it reads few, it
+  // has stopped doing its job, and this test checks little.
+  if (tally.took * 2 < tally.files || tally.mutants_took * 4 < tally.mutants)
+    return unit_fail("scan.c read only %d of %d files, %d of %d mutants",
+                     tally.took, tally.files, tally.mutants_took,
+                     tally.mutants);
+  return NULL;
+}
+
+int main(void) {
+  unit_result("accepts", t_accepts());
+  unit_result("refuses", t_refuses());
+  unit_result("corpus", t_corpus());
+  return unit_status();
+}
