@@ -376,13 +376,16 @@ typedef struct {
   bool flow;             // SE_MAP, SE_SEQ: written [...] or {...}
   Pos at;                // where the event starts (not SE_END)
   Pos end;               // SE_SCALAR, SE_END: just past where it ends
-  const char *text;      // SE_SCALAR: its bytes, in the source text
+  const char *text;      // SE_SCALAR: its bytes, in the source or buf
   size_t len;
 } ScanEvent;
 typedef struct {
-  ScanEvent *ev; // malloc'd; the caller frees
+  ScanEvent *ev; // malloc'd, as is buf; the caller frees both
   int n;
   int cap;
+  char *buf; // the values of quoted scalars with escapes, decoded
+  size_t buf_len;
+  size_t buf_cap;
 } ScanEvents;
 // Reads text into out when it keeps to the part of YAML that specs use
 // (see scan.c); false for anything else, which only libyaml may read.

@@ -803,6 +803,7 @@ static void loader_free(Loader *l) {
   free(l->kids);
   free(l->stack);
   free(l->scan.ev);
+  free(l->scan.buf);
   l->kids = NULL;
   l->stack = NULL;
   l->scan = (ScanEvents){0};

@@ -42,23 +42,37 @@ typedef struct {
 // Does the text hold a byte libyaml reads differently from this scanner:
 // a tab, a CR or another control, or the start of NEL, LS, PS, a C1
 // control, a BOM or U+FFFE/U+FFFF? (diag.c has checked the UTF-8.) Sets
-// *ascii when it is all ASCII.
+// *ascii when it is all ASCII. Printable ASCII goes eight bytes at a time.
 static bool odd_text(const char *text, size_t n, bool *ascii) {
+  const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
   const unsigned char *u = (const unsigned char *)text;
   *ascii = true;
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = u[i];
-    if ((c >= 0x20 && c < 0x7F) || c == '\n')
-      continue;
-    *ascii = false;
-    if (c < 0x80 || (c == 0xC2 && i + 1 < n && u[i + 1] < 0xA0))
-      return true;
-    if (c == 0xE2 && i + 2 < n && u[i + 1] == 0x80 && (u[i + 2] & 0xFE) == 0xA8)
-      return true;
-    if (c == 0xEF && i + 2 < n &&
-        ((u[i + 1] == 0xBB && u[i + 2] == 0xBF) ||
-         (u[i + 1] == 0xBF && u[i + 2] >= 0xBE)))
-      return true;
+  for (size_t i = 0; i < n;) {
+    if (i + 8 <= n) {
+      uint64_t w;
+      memcpy(&w, u + i, 8);
+      uint64_t del = w ^ 0x7F * ones; // a zero byte where w has a DEL
+      if (!((w | ((w - 0x20 * ones) & ~w) | ((del - ones) & ~del)) & highs)) {
+        i += 8;
+        continue;
+      }
+    }
+    // Something in the next eight bytes (a line break, most often).
+    for (size_t stop = i + 8 < n ? i + 8 : n; i < stop; i++) {
+      unsigned char c = u[i];
+      if ((c >= 0x20 && c < 0x7F) || c == '\n')
+        continue;
+      *ascii = false;
+      if (c < 0x80 || (c == 0xC2 && i + 1 < n && u[i + 1] < 0xA0))
+        return true;
+      if (c == 0xE2 && i + 2 < n && u[i + 1] == 0x80 &&
+          (u[i + 2] & 0xFE) == 0xA8)
+        return true;
+      if (c == 0xEF && i + 2 < n &&
+          ((u[i + 1] == 0xBB && u[i + 2] == 0xBF) ||
+           (u[i + 1] == 0xBF && u[i + 2] >= 0xBE)))
+        return true;
+    }
   }
   return false;
 }
@@ -109,13 +123,13 @@ static ScanEvent *push(Scanner *sc, ScanKind kind, size_t at) {
   return e;
 }
 
-static void scalar(Scanner *sc, size_t at, size_t from, size_t to, size_t end,
-                   ScalarStyle style) {
+static void scalar(Scanner *sc, size_t at, const char *text, size_t len,
+                   size_t end, ScalarStyle style) {
   ScanEvent *e = push(sc, SE_SCALAR, at);
   e->style = style;
   e->end = (Pos){sc->line, col_of(sc, end)};
-  e->text = sc->s + from;
-  e->len = to - from;
+  e->text = text;
+  e->len = len;
 }
 
 // An empty value (null) where libyaml puts it: just past its ':' or '-'.
@@ -228,21 +242,121 @@ stop:
   return i < sc->n ? s[i] : 0;
 }
 
-// A quoted scalar on one line without escapes, from its quote at s[i]:
-// sets its text [*from, *to) and leaves i past the closing quote.
-static bool quoted(Scanner *sc, size_t *from, size_t *to) {
+static int hex_digit(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+    return (c | 0x20) - 'a' + 10;
+  return -1;
+}
+
+// The escape at s[j] (a backslash) of a double-quoted scalar, as libyaml
+// decodes it, written at *to: returns its length in the source, or 0 to
+// give up (an escape libyaml rejects, a line break, and \L and \P, the only
+// ones longer than their source: see decode).
+static size_t unescape(const Scanner *sc, size_t j, char **to) {
+  static const char from[] = "0abtnvfre \"/\\N_",
+                    into[] = "\0\a\b\t\n\v\f\r\x1b \"/\\";
+  char c = j + 1 < sc->n ? sc->s[j + 1] : '\n';
+  const char *hit = c ? memchr(from, c, sizeof from - 1) : NULL;
+  char *o = *to;
+  if (hit && *hit == 'N') {
+    *o++ = '\xC2', *o++ = '\x85';
+  } else if (hit && *hit == '_') {
+    *o++ = '\xC2', *o++ = '\xA0';
+  } else if (hit) {
+    *o++ = into[hit - from];
+  } else {
+    size_t digits = c == 'x' ? 2 : c == 'u' ? 4 : c == 'U' ? 8 : 0;
+    if (!digits || j + 2 + digits > sc->n)
+      return 0;
+    uint32_t v = 0;
+    for (size_t k = 0; k < digits; k++) {
+      int d = hex_digit(sc->s[j + 2 + k]);
+      if (d < 0)
+        return 0;
+      v = v << 4 | (uint32_t)d;
+    }
+    if ((v >= 0xD800 && v <= 0xDFFF) || v > 0x10FFFF)
+      return 0;
+    if (v < 0x80) {
+      *o++ = (char)v;
+    } else if (v < 0x800) {
+      *o++ = (char)(0xC0 | v >> 6);
+      *o++ = (char)(0x80 | (v & 0x3F));
+    } else if (v < 0x10000) {
+      *o++ = (char)(0xE0 | v >> 12);
+      *o++ = (char)(0x80 | (v >> 6 & 0x3F));
+      *o++ = (char)(0x80 | (v & 0x3F));
+    } else {
+      *o++ = (char)(0xF0 | v >> 18);
+      *o++ = (char)(0x80 | (v >> 12 & 0x3F));
+      *o++ = (char)(0x80 | (v >> 6 & 0x3F));
+      *o++ = (char)(0x80 | (v & 0x3F));
+    }
+    *to = o;
+    return 2 + digits;
+  }
+  *to = o;
+  return 2;
+}
+
+// Room to decode quoted scalars into: as much as the source, since no
+// escape it takes is longer than its text. Made at the first escape of
+// a text, so that the pointers into it stay put.
+static bool decode_room(Scanner *sc) {
+  ScanEvents *o = sc->out;
+  if (o->buf_cap < sc->n) {
+    char *p = realloc(o->buf, sc->n);
+    if (!p)
+      out_of_memory();
+    o->buf = p;
+    o->buf_cap = sc->n;
+  }
+  return true;
+}
+
+// A quoted scalar on one line, from its quote at s[i]: leaves i past the
+// closing quote and, with text, sets its value: in the source, or decoded
+// into the ScanEvents' buffer when it holds escapes ('' in single quotes).
+static bool quoted(Scanner *sc, const char **text, size_t *len) {
   const char *s = sc->s;
   char q = s[sc->i];
-  size_t j = sc->i + 1;
-  while (j < sc->n && s[j] != q) {
-    if (s[j] == '\n' || (q == '"' && s[j] == '\\'))
+  size_t j = sc->i + 1, from = j;
+  char *to = NULL; // decoding: where the next byte goes
+  for (;; j++) {
+    if (j == sc->n || s[j] == '\n')
       return false;
-    j++;
+    bool quote2 = q == '\'' && s[j] == q && j + 1 < sc->n && s[j + 1] == q;
+    if (s[j] == q && !quote2)
+      break;
+    if (!quote2 && (q == '\'' || s[j] != '\\')) {
+      if (to)
+        *to++ = s[j];
+      continue;
+    }
+    if (!to && text) { // the first escape: copy what came before it
+      decode_room(sc);
+      to = sc->out->buf + sc->out->buf_len;
+      memcpy(to, s + from, j - from);
+      to += j - from;
+    }
+    char scratch[4], *at = to ? to : scratch;
+    size_t k = quote2 ? (*at++ = q, 2) : unescape(sc, j, &at);
+    if (!k)
+      return false;
+    if (to)
+      to = at;
+    j += k - 1;
   }
-  if (j == sc->n || (q == '\'' && j + 1 < sc->n && s[j + 1] == '\''))
-    return false;
-  *from = sc->i + 1;
-  *to = j;
+  if (text && to) {
+    *text = sc->out->buf + sc->out->buf_len;
+    *len = (size_t)(to - *text);
+    sc->out->buf_len += *len;
+  } else if (text) {
+    *text = s + from;
+    *len = j - from;
+  }
   sc->i = j + 1;
   return true;
 }
@@ -251,10 +365,11 @@ static bool is_quote(char c) { return c == '"' || c == '\''; }
 
 // A key of a block map, with its ':': emits it and leaves i past the ':'.
 static bool key(Scanner *sc) {
-  size_t at = sc->i, from = at, to, end;
+  size_t at = sc->i, end, len;
+  const char *text = sc->s + at;
   ScalarStyle style = SC_PLAIN;
   if (is_quote(sc->s[at])) {
-    if (!quoted(sc, &from, &to))
+    if (!quoted(sc, &text, &len))
       return false;
     end = sc->i;
     skip_spaces(sc);
@@ -264,21 +379,21 @@ static bool key(Scanner *sc) {
   } else {
     if (!plain_start(sc, false) || plain(sc, false, &end) != ':')
       return false;
-    to = end;
+    len = end - at;
   }
   if (sc->i - at > SCAN_KEY)
     return false;
-  scalar(sc, at, from, to, end, style);
+  scalar(sc, at, text, len, end, style);
   sc->i++;
   return true;
 }
 
 // Does a block map start here (a key and its ':')? Leaves i alone.
 static bool starts_key(Scanner *sc) {
-  size_t at = sc->i, from, to, end;
+  size_t at = sc->i, end;
   bool yes;
   if (is_quote(sc->s[at])) {
-    yes = quoted(sc, &from, &to);
+    yes = quoted(sc, NULL, NULL);
     skip_spaces(sc);
     yes =
         yes && sc->i < sc->n && sc->s[sc->i] == ':' && blank_at(sc, sc->i + 1);
@@ -301,11 +416,12 @@ static bool flow_item(Scanner *sc, bool is_key) {
   char c = sc->s[sc->i];
   if (c == '[' || c == '{')
     return !is_key && flow_node(sc);
-  size_t at = sc->i, from, to, end;
+  size_t at = sc->i, end, len;
+  const char *text;
   if (is_quote(c)) {
-    if (!quoted(sc, &from, &to))
+    if (!quoted(sc, &text, &len))
       return false;
-    scalar(sc, at, from, to, sc->i, SC_QUOTED);
+    scalar(sc, at, text, len, sc->i, SC_QUOTED);
     return true;
   }
   if (!plain_start(sc, true))
@@ -313,7 +429,7 @@ static bool flow_item(Scanner *sc, bool is_key) {
   int stop = plain(sc, true, &end);
   if (is_key ? stop != ':' : stop != ',' && stop != ']' && stop != '}')
     return false;
-  scalar(sc, at, at, end, end, SC_PLAIN);
+  scalar(sc, at, sc->s + at, end - at, end, SC_PLAIN);
   return true;
 }
 
@@ -354,20 +470,122 @@ static bool flow_node(Scanner *sc) {
   return true;
 }
 
+static void newline(Scanner *sc) {
+  sc->i++;
+  sc->line++;
+  sc->bol = sc->i;
+}
+
+// The indentation and empty lines before a block scalar's next line, as
+// libyaml's yaml_parser_scan_block_scalar_breaks reads them: spaces up to
+// the scalar's *width (all of them while it is 0, to find it); *breaks
+// counts the line breaks, *end is where the last one ended.
+static void block_breaks(Scanner *sc, int parent, int *width, size_t *breaks,
+                         Pos *end) {
+  int max = 0;
+  *end = (Pos){sc->line, col_of(sc, sc->i)};
+  for (;;) {
+    while ((!*width || indent(sc) < *width) && sc->i < sc->n &&
+           sc->s[sc->i] == ' ')
+      sc->i++;
+    if (indent(sc) > max)
+      max = indent(sc);
+    if (sc->i == sc->n || sc->s[sc->i] != '\n')
+      break;
+    newline(sc);
+    ++*breaks;
+    *end = (Pos){sc->line, 1};
+  }
+  if (!*width)
+    *width = max > parent + 1 ? max : parent + 1;
+}
+
+// A literal (|) or folded (>) block scalar, from its indicator at s[i],
+// in a block collection at column parent: libyaml's algorithm
+// (yaml_parser_scan_block_scalar), its value decoded into the buffer (it
+// is never longer than its source). Then the next content.
+static bool block_scalar(Scanner *sc, int parent) {
+  const char *s = sc->s;
+  bool literal = s[sc->i] == '|';
+  ScanEvent *e = push(sc, SE_SCALAR, sc->i);
+  int chomp = 0, increment = 0; // chomp: -1 strip, 0 clip, +1 keep
+  sc->i++;
+  for (int k = 0; k < 2 && sc->i < sc->n; k++, sc->i++) {
+    char c = s[sc->i];
+    if ((c == '+' || c == '-') && !chomp)
+      chomp = c == '+' ? 1 : -1;
+    else if (c >= '1' && c <= '9' && !increment)
+      increment = c - '0';
+    else
+      break;
+  }
+  skip_spaces(sc);
+  if (sc->i < sc->n && s[sc->i] == '#')
+    while (sc->i < sc->n && s[sc->i] != '\n')
+      sc->i++;
+  if (sc->i < sc->n && s[sc->i] != '\n')
+    return false;
+  if (sc->i < sc->n)
+    newline(sc);
+  decode_room(sc);
+  char *start = sc->out->buf + sc->out->buf_len, *to = start;
+  int width = increment ? parent + increment : 0;
+  size_t breaks = 0;
+  bool leading = false, leading_blank = false; // a line break before
+  block_breaks(sc, parent, &width, &breaks, &e->end);
+  while (sc->i < sc->n && indent(sc) == width) {
+    bool blank = s[sc->i] == ' ';
+    if (!literal && leading && !leading_blank && !blank) {
+      if (!breaks)
+        *to++ = ' ';
+    } else if (leading) {
+      *to++ = '\n';
+    }
+    memset(to, '\n', breaks);
+    to += breaks;
+    breaks = 0;
+    leading_blank = blank;
+    size_t from = sc->i;
+    while (sc->i < sc->n && s[sc->i] != '\n')
+      sc->i++;
+    memcpy(to, s + from, sc->i - from);
+    to += sc->i - from;
+    leading = sc->i < sc->n;
+    if (leading)
+      newline(sc);
+    block_breaks(sc, parent, &width, &breaks, &e->end);
+  }
+  if (chomp != -1 && leading)
+    *to++ = '\n';
+  if (chomp == 1) {
+    memset(to, '\n', breaks);
+    to += breaks;
+  }
+  e->style = SC_BLOCK;
+  e->text = start;
+  e->len = (size_t)(to - start);
+  sc->out->buf_len += e->len;
+  return to_content(sc);
+}
+
 // A scalar or a flow collection that ends its line, then the next content.
-static bool line_value(Scanner *sc) {
+// parent: the column of the block collection it is in.
+static bool line_value(Scanner *sc, int parent) {
   char c = sc->s[sc->i];
   if (c == '[' || c == '{')
     return flow_node(sc) && line_done(sc);
-  size_t at = sc->i, from, to, end;
+  if (c == '|' || c == '>')
+    return block_scalar(sc, parent);
+  size_t at = sc->i, end, len;
+  const char *text;
   if (is_quote(c)) {
-    if (!quoted(sc, &from, &to))
+    if (!quoted(sc, &text, &len))
       return false;
-    scalar(sc, at, from, to, sc->i, SC_QUOTED);
+    scalar(sc, at, text, len, sc->i, SC_QUOTED);
   } else {
     if (!plain_start(sc, false) || plain(sc, false, &end) == ':')
       return false;
-    scalar(sc, at, at, end, end, SC_PLAIN);
+    scalar(sc, at, sc->s + at, end - at, end, SC_PLAIN);
   }
   return line_done(sc);
 }
@@ -376,12 +594,12 @@ static bool block_map(Scanner *sc, int col);
 static bool block_seq(Scanner *sc, int col, bool indentless);
 
 // The node that starts at the current content.
-static bool block_node(Scanner *sc) {
+static bool block_node(Scanner *sc, int parent) {
   if (starts_entry(sc))
     return block_seq(sc, indent(sc), false);
   if (starts_key(sc))
     return block_map(sc, indent(sc));
-  return line_value(sc);
+  return line_value(sc, parent);
 }
 
 // After ':' or '-': a value on the same line, or on the lines below when
@@ -391,11 +609,11 @@ static bool value(Scanner *sc, int col, bool in_map) {
   Pos mark = {sc->line, col_of(sc, sc->i)};
   skip_spaces(sc);
   if (sc->i < sc->n && sc->s[sc->i] != '\n' && sc->s[sc->i] != '#')
-    return in_map ? line_value(sc) : block_node(sc);
+    return in_map ? line_value(sc, col) : block_node(sc, col);
   if (!to_content(sc))
     return false;
   if (!sc->eof && indent(sc) > col)
-    return block_node(sc);
+    return block_node(sc, col);
   if (!sc->eof && in_map && indent(sc) == col && starts_entry(sc))
     return block_seq(sc, col, true);
   empty(sc, mark);
@@ -436,6 +654,7 @@ static bool block_seq(Scanner *sc, int col, bool indentless) {
 
 bool scan_yaml(const char *text, size_t len, ScanEvents *out) {
   out->n = 0;
+  out->buf_len = 0;
   bool ascii;
   if (odd_text(text, len, &ascii))
     return false;

@@ -71,9 +71,8 @@ static bool reference(const char *text, size_t len, Ref *r) {
       s->len = e.data.scalar.length;
       if (r->ntexts == (int)(sizeof r->texts / sizeof r->texts[0]))
         r->odd = true;
-      else
-        s->text = r->texts[r->ntexts++] = strndup(
-            (const char *)e.data.scalar.value, e.data.scalar.length + 1);
+      else if ((s->text = r->texts[r->ntexts++] = malloc(s->len + 1)))
+        memcpy(r->texts[r->ntexts - 1], e.data.scalar.value, s->len + 1);
       s->style = e.data.scalar.style == YAML_PLAIN_SCALAR_STYLE ? SC_PLAIN
                  : e.data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
                          e.data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE
@@ -178,16 +177,30 @@ static const char *const accepted[] = {
     "a: b c  d\n",
     "a: [x y, \"p, q\"]\n",
     "a:    \n  b\n",
+    "a: \"t\\n\\t\\\"q\\\" \\\\ \\/ \\0 \\x41\\u00e9\\U0001F600\\N\\_\\e\\ "
+    "\"\n",
+    "'it''s': ['a''b', \"c\\\"d\"]\n",
+    "- {\"k\\u0041\": 'v''w'}\n",
+    "a: |\n  one\n   two\n\n  three\nb: >\n  folded\n  lines\n\n  "
+    "para\n    more\n  back\n",
+    "- |-\n  strip\n\n- |+\n  keep\n\n\n- >2\n    two deeper\n- |1-\n  x\n",
+    "a: | # comment\n  text\n# after\nb: >-\n\n   lead\n   x",
+    "a:\n  - b: |\n      nested\n    c: d\n",
+    "a: |\n  no newline at the end",
+    "a: >\n\n  \n",
 };
 
 // Texts only libyaml may read.
 static const char *const refused[] = {
     "a: &x 1\nb: *x\n",
     "a: !!str 1\n",
-    "a: |\n  text\n",
-    "a: >\n  text\n",
-    "a: \"esc\\n\"\n",
-    "a: 'it''s'\n",
+    "a: |0\n  text\n",
+    "a: |x\n  text\n",
+    "a: \"line \\L sep\"\n",
+    "a: \"unknown \\q\"\n",
+    "a: \"half \\uD800 pair\"\n",
+    "a: \"short \\x4\"\n",
+    "a: \"joined \\\n  line\"\n",
     "a: plain\n  continued\n",
     "a: [1,\n  2]\n",
     "a:\tb\n",
@@ -211,6 +224,9 @@ static const char *const refused[] = {
     "a: \"x\"#c\n",
     "a: 1\n- b\n",
     "a: \xC2\x85\n",
+    "a: 'text with a DEL \x7F inside it'\n",
+    "a: 'text with a \x01 control'\n",
+    "a: 'a zero width no-break space \xEF\xBB\xBF'\n",
 };
 
 static const char *t_accepts(void) {
@@ -254,9 +270,12 @@ static uint64_t next_random(void) { // xorshift64
 // One random change of text[0, len) into out, which has room for len + 16.
 static size_t mutate(const char *text, size_t len, char *out) {
   static const char *const pieces[] = {
-      " ", "\n", ":",  "-",  "#",  "'",     "\"", "[",        "]", "{",
-      "}", ",",  "\t", "é",  "a",  "&a",    "*a", "!",        "|", ">",
-      "?", "%",  "\\", ": ", "- ", "---\n", "  ", "\xC2\x85", "0"};
+      " ",  "\n",   ":",    "-",           "#",       "'",       "\"",
+      "[",  "]",    "{",    "}",           ",",       "\t",      "é",
+      "a",  "&a",   "*a",   "!",           "|",       ">",       "?",
+      "%",  "\\",   ": ",   "- ",          "---\n",   "  ",      "\xC2\x85",
+      "0",  "''",   "\\\"", "\\x4",        "\\u00e9", "\\uD800", "\\L",
+      "\r", "\x7F", "\x01", "\xEF\xBB\xBF"};
   size_t at = len ? next_random() % (len + 1) : 0;
   size_t cut = 0;
   const char *piece = "";
