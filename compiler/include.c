@@ -32,15 +32,24 @@ typedef struct {
   SourceFile *file; // for its display name
 } Frame;
 
-// What resolving paths would otherwise ask the system for at every
-// include, asked once per spec: the canonical root, and the canonical
-// form of each directory files are included from. (realpath costs a
-// readlink per component and a getcwd for a relative path.)
+// A directory files are included from: as joined, its canonical form,
+// and the directory opened once a file in it is read, so that the file's
+// name is looked up from there and not walked from the root again.
 typedef struct {
-  const char *root;  // ctx->root, canonical
-  const char **dirs; // pairs: a directory as joined, its canonical form
-  int ndirs;         // pairs in dirs
-  int cap;           // pairs allocated
+  const char *name;
+  const char *real;
+  int fd; // -1 until opened
+} Dir;
+
+// What resolving paths would otherwise ask the system for at every
+// include, asked once per spec: the canonical root, and the directories
+// files are included from. (realpath costs a readlink per component and
+// a getcwd for a relative path.) paths_free closes the directories.
+typedef struct {
+  const char *root; // ctx->root, canonical
+  Dir *dirs;
+  int ndirs;
+  int cap;
 } Paths;
 
 typedef struct {
@@ -88,26 +97,35 @@ static char *join(Ctx *ctx, const char *dir, size_t n, const char *name) {
   return p;
 }
 
-// The canonical form of dir, from the cache or realpath; NULL with errno
-// set.
-static const char *canonical_dir(Ctx *ctx, Paths *p, const char *dir) {
+static void paths_free(Paths *p) {
   for (int i = 0; i < p->ndirs; i++)
-    if (strcmp(p->dirs[2 * i], dir) == 0)
-      return p->dirs[2 * i + 1];
+    if (p->dirs[i].fd >= 0)
+      close(p->dirs[i].fd);
+}
+
+// dir with its canonical form, from the cache or realpath; NULL with
+// errno set.
+static Dir *canonical_dir(Ctx *ctx, Paths *p, const char *dir) {
+  for (int i = 0; i < p->ndirs; i++)
+    if (strcmp(p->dirs[i].name, dir) == 0)
+      return &p->dirs[i];
   char *real = real_path(ctx, dir);
   if (!real)
     return NULL;
-  if (p->ndirs == p->cap) {
-    p->cap = p->cap ? 2 * p->cap : 8;
-    const char **dirs = arena_calloc(ctx->arena, sizeof *dirs * 2 * p->cap);
-    if (p->ndirs)
-      memcpy(dirs, p->dirs, sizeof *dirs * 2 * p->ndirs);
-    p->dirs = dirs;
-  }
-  p->dirs[2 * p->ndirs] = dir;
-  p->dirs[2 * p->ndirs + 1] = real;
-  p->ndirs++;
-  return real;
+  p->dirs = arena_grow(ctx->arena, p->dirs, p->ndirs, &p->cap, sizeof *p->dirs);
+  p->dirs[p->ndirs] = (Dir){dir, real, -1};
+  return &p->dirs[p->ndirs++];
+}
+
+// Opens the file `name` in d for reading, not following a symlink; false
+// when it cannot. O_NONBLOCK: a FIFO must not hang (diag.c refuses it).
+static bool open_in(Dir *d, const char *name, int *fd) {
+  if (d->fd < 0)
+    d->fd = open(d->real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  *fd = d->fd < 0 ? -1
+                  : openat(d->fd, name,
+                           O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  return *fd >= 0;
 }
 
 // What realpath(path) gives, from the canonical form of its directory
@@ -125,14 +143,12 @@ static char *canonical(Ctx *ctx, Paths *p, const char *path, int *fd) {
       !slash ? "."
              : arena_strndup(ctx->arena, path,
                              slash == path ? 1 : (size_t)(slash - path));
-  const char *real_dir = canonical_dir(ctx, p, dir);
-  if (!real_dir)
+  Dir *d = canonical_dir(ctx, p, dir);
+  if (!d)
     return real_path(ctx, path);
-  size_t dir_len = strcmp(real_dir, "/") == 0 ? 0 : strlen(real_dir);
-  char *full = join(ctx, real_dir, dir_len, name);
-  // O_NONBLOCK: a FIFO must not hang (diag.c refuses it).
-  if (fd &&
-      (*fd = open(full, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) >= 0)
+  size_t dir_len = strcmp(d->real, "/") == 0 ? 0 : strlen(d->real);
+  char *full = join(ctx, d->real, dir_len, name);
+  if (fd && open_in(d, name, fd))
     return full;
   struct stat st;
   if (strlen(full) >= PATH_MAX || lstat(full, &st) != 0 || S_ISLNK(st.st_mode))
@@ -275,12 +291,16 @@ static bool is_key(const Node *key, const char *name) {
 static Slot key_slot(const Node *key) {
   static const struct {
     const char *name;
+    size_t len;
     Slot slot;
-  } slots[] = {{"avatar", SLOT_CHARACTER}, {"talking_photo", SLOT_CHARACTER},
-               {"script", SLOT_SPEECH},    {"audio", SLOT_SPEECH},
-               {"silence", SLOT_SPEECH},   {"background", SLOT_WHOLE}};
+  } slots[] = {
+      {"avatar", 6, SLOT_CHARACTER}, {"talking_photo", 13, SLOT_CHARACTER},
+      {"script", 6, SLOT_SPEECH},    {"audio", 5, SLOT_SPEECH},
+      {"silence", 7, SLOT_SPEECH},   {"background", 10, SLOT_WHOLE}};
+  // Every key of every merged map comes here: lengths first.
   for (size_t i = 0; i < sizeof slots / sizeof slots[0]; i++)
-    if (is_key(key, slots[i].name))
+    if (key->len == slots[i].len &&
+        memcmp(key->text, slots[i].name, key->len) == 0)
       return slots[i].slot;
   return SLOT_NONE;
 }
@@ -358,8 +378,10 @@ static Node *merge(Ctx *ctx, Node *base, Node *over, bool plain, bool top) {
                                             pairs))
     return over; // reported; the result is never used
   Node *m = new_map(ctx, over, (int)pairs);
-  PairIndex bidx = index_pairs(ctx, base);
+  // Only over is indexed: the base's pairs are gone through in order
+  // anyway, and over's that none of them matched are the new keys.
   PairIndex oidx = index_pairs(ctx, over);
+  bool *matched = arena_calloc(ctx->arena, (size_t)over->npairs + 1);
   bool over_sets[SLOT_WHOLE + 1] = {false};
   for (int i = 0; i < over->npairs && !plain; i++)
     over_sets[key_slot(over->pairs[i].key)] = true;
@@ -368,6 +390,7 @@ static Node *merge(Ctx *ctx, Node *base, Node *over, bool plain, bool top) {
     Pair *o = find_pair(&oidx, b);
     Slot slot = plain ? SLOT_NONE : key_slot(b->key);
     if (o) {
+      matched[o - over->pairs] = true;
       Node *v = slot != SLOT_NONE
                     ? o->value
                     : merge(ctx, b->value, o->value,
@@ -378,11 +401,9 @@ static Node *merge(Ctx *ctx, Node *base, Node *over, bool plain, bool top) {
     }
     // else: `script` in over drops the base's `audio`, and so on.
   }
-  for (int i = 0; i < over->npairs; i++) {
-    Pair *o = &over->pairs[i];
-    if (!find_pair(&bidx, o))
-      node_map_put(ctx, m, o->key, o->value);
-  }
+  for (int i = 0; i < over->npairs; i++)
+    if (!matched[i])
+      node_map_put(ctx, m, over->pairs[i].key, over->pairs[i].value);
   return m;
 }
 
@@ -622,5 +643,6 @@ Node *include_resolve(Ctx *ctx, const char *path) {
   int errors = ctx->nerrors;
   const char *real = real_path(ctx, path);
   Node *doc = resolve_file(&r, NULL, path, -1, real ? real : path, NULL, false);
+  paths_free(&r.paths);
   return ctx->nerrors == errors ? doc : NULL;
 }

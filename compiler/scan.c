@@ -18,6 +18,7 @@
 // scan_yaml accepts gives exactly libyaml's events.
 #include "hgc.h"
 
+#include <limits.h>
 #include <stdlib.h>
 
 // Deeper nesting goes to libyaml (and the loader's --max-depth check).
@@ -655,6 +656,14 @@ static bool block_seq(Scanner *sc, int col, bool indentless) {
 bool scan_yaml(const char *text, size_t len, ScanEvents *out) {
   out->n = 0;
   out->buf_len = 0;
+  // Specs hold about an event per 10 bytes: one allocation for most files,
+  // not a series of doublings.
+  if ((size_t)out->cap < len / 8 + 16 && len / 8 < INT_MAX / 2) {
+    out->cap = (int)(len / 8 + 16);
+    free(out->ev);
+    if (!(out->ev = malloc(sizeof *out->ev * (size_t)out->cap)))
+      out_of_memory();
+  }
   bool ascii;
   if (odd_text(text, len, &ascii))
     return false;
