@@ -206,13 +206,17 @@ void diag_release(SourceFile *f, size_t offset) {
   release(f, f->text + (offset < f->len ? offset : f->len));
 }
 
-static void build_lines(SourceFile *f, Arena *a) {
+// Makes the line index, once (see SourceFile).
+static void need_lines(SourceFile *f) {
+  if (f->line_starts)
+    return;
   const char *end = f->text + f->len;
   int n = 1;
   for (const char *p = f->text; (p = memchr(p, '\n', (size_t)(end - p)));
        p++, n++)
     release(f, p);
-  f->line_starts = arena_calloc(a, sizeof *f->line_starts * (size_t)n);
+  f->line_starts =
+      arena_calloc(f->arena, sizeof *f->line_starts * (size_t)n);
   int k = 0;
   f->line_starts[k++] = 0;
   for (const char *p = f->text; (p = memchr(p, '\n', (size_t)(end - p)));
@@ -226,6 +230,7 @@ static void build_lines(SourceFile *f, Arena *a) {
 size_t diag_offset(SourceFile *f, int line, int col) {
   if (line < 1)
     return 0;
+  need_lines(f);
   if (line > f->nlines)
     return f->len;
   size_t off = f->line_starts[line - 1];
@@ -237,6 +242,7 @@ size_t diag_offset(SourceFile *f, int line, int col) {
 Loc diag_loc(SourceFile *f, size_t offset) {
   if (offset > f->len)
     offset = f->len;
+  need_lines(f);
   int lo = 0;
   int hi = f->nlines - 1;
   while (lo < hi) {
@@ -270,7 +276,7 @@ static SourceFile *new_source(Ctx *ctx, const char *path, const char *display,
     *copy = *from;
     f->included_from = copy;
   }
-  build_lines(f, ctx->perm);
+  f->arena = ctx->perm;
   return f;
 }
 
@@ -495,6 +501,8 @@ static size_t char_back(const char *s, size_t floor, size_t at) {
 #define DIAG_WINDOW 100
 static void print_source(Ctx *ctx, Loc loc) {
   SourceFile *f = loc.file;
+  if (f)
+    need_lines(f);
   if (!f || loc.line < 1 || loc.line > f->nlines)
     return;
   size_t line = f->line_starts[loc.line - 1];

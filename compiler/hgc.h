@@ -148,9 +148,12 @@ typedef struct SourceFile {
   const char *display;  // NULL until shown: use diag_display
   const char *text;     // contents, BOM stripped, NUL-terminated
   size_t len;           // bytes in text
+  // diag.c's index of the lines, made when a position is first asked
+  // for: most files are never quoted in a message.
   uint32_t *line_starts; // byte offset of each line (files are < 4 GiB:
                          // --max-bytes is at most 1 GiB)
   int nlines;           // entries in line_starts
+  Arena *arena;         // where the index goes (the file's own)
   const Loc *included_from; // the include that pulled this file in, or NULL
   const char *map;      // diag_map_file: text is this mapping (+ a BOM)
   size_t released;      // bytes of map given back (diag_release)

@@ -274,8 +274,7 @@ static const Node *next_yaml(Rows *r) {
   if (!row && (row = load_stream_next(r->yaml))) {
     r->keep_items = load_stream_anchored(r->yaml);
     // The text before the row may leave memory (diag_release).
-    if (row->loc.line >= 1 && row->loc.line <= r->f->nlines)
-      diag_release(r->f, r->f->line_starts[row->loc.line - 1]);
+    diag_release(r->f, diag_offset(r->f, row->loc.line, 1));
   }
   if (row)
     row_shape(r->ctx, row, r->nrows + 1);

@@ -221,26 +221,38 @@ static bool plain_start(const Scanner *sc, bool flow) {
 // ",[]{}". -1: give up (a ':' inside a scalar of a flow, where libyaml
 // has quirks).
 static int plain(Scanner *sc, bool flow, size_t *end) {
-  const char *s = sc->s;
-  size_t i = sc->i;
+  // What may end a run of the scalar's characters: a blank, a ':', and in
+  // [...] and {...} a flow indicator.
+  enum { BLANK = 1, COLON = 2, FLOW = 4 };
+  static const unsigned char stops[256] = {
+      [' '] = BLANK, ['\n'] = BLANK, [':'] = COLON, [','] = FLOW,
+      ['['] = FLOW,  [']'] = FLOW,   ['{'] = FLOW,  ['}'] = FLOW};
+  const unsigned char *s = (const unsigned char *)sc->s;
+  unsigned mask = flow ? BLANK | COLON | FLOW : BLANK | COLON;
+  size_t i = sc->i, n = sc->n;
   *end = i;
   for (;;) {
-    for (; i < sc->n && s[i] != ' ' && s[i] != '\n'; *end = ++i) {
-      if (s[i] == ':' && blank_at(sc, i + 1))
-        goto stop;
-      if (flow && s[i] == ':')
+    size_t run = i;
+    for (;;) {
+      while (i < n && !(stops[s[i]] & mask))
+        i++;
+      if (i == n || s[i] != ':' || blank_at(sc, i + 1))
+        break;
+      if (flow)
         return -1;
-      if (flow && is_flow_indicator(s[i]))
-        goto stop;
+      i++; // "a:b" is one scalar
     }
-    while (i < sc->n && s[i] == ' ')
+    if (i > run)
+      *end = i;
+    if (i == n || (s[i] != ' ' && s[i] != '\n'))
+      break; // ": ", or a flow indicator
+    while (i < n && s[i] == ' ')
       i++;
-    if (i == sc->n || s[i] == '\n' || s[i] == '#')
+    if (i == n || s[i] == '\n' || s[i] == '#')
       break;
   }
-stop:
   sc->i = i;
-  return i < sc->n ? s[i] : 0;
+  return i < n ? s[i] : 0;
 }
 
 static int hex_digit(char c) {
