@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // hgc.h: the compiler's one internal header, a section per pipeline stage.
 //
-//   load.c     file -> Node tree (libyaml), every node with its Loc
+//   load.c     file -> Node tree (scan.c, or libyaml), every node with its Loc
 //   scan.c     the common part of YAML -> libyaml's events, without it
 //   include.c  top-level and scene includes -> one merged Node tree
 //   vars.c     ${var} expansion on the merged tree

@@ -2,8 +2,9 @@
 // load.c: one YAML file -> a Node tree, every node with its Loc.
 //
 // Input: a SourceFile (UTF-8, BOM stripped). Output: the root Node of its
-// one document, allocated in ctx->arena, or NULL after reporting. libyaml's
-// event parser drives an explicit, heap-allocated stack of open maps and
+// one document, allocated in ctx->arena, or NULL after reporting. The
+// events come from scan.c when it can read the file, else from libyaml's
+// parser; either drives an explicit, heap-allocated stack of open maps and
 // lists, so no input can overflow the C stack; nesting stops at
 // ctx->limits.depth. An alias shares its anchored Node, so the tree is a
 // DAG: later stages must not modify nodes in place. Nodes are counted as
