@@ -135,6 +135,8 @@ static bool open_in(Dir *d, const char *name, int *fd) {
 // opened instead of lstat'd, not following a symlink: a file to read is
 // then opened once, and its name walked once (*fd is -1 if it was not).
 static char *canonical(Ctx *ctx, Paths *p, const char *path, int *fd) {
+  if (fd)
+    *fd = -1;
   const char *slash = strrchr(path, '/');
   const char *name = slash ? slash + 1 : path;
   if (!*name || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
@@ -474,7 +476,7 @@ static Node *follow(Resolver *r, const Node *at, const Node *hgc, bool splice) {
     return NULL;
   }
   const char *real;
-  int fd;
+  int fd = -1;
   const char *path =
       resolve_path(ctx, &r->paths, at, at->text, "include", &real, &fd);
   if (!path)

@@ -2,14 +2,14 @@
 // scan.c: the YAML that specs are written in, read without libyaml.
 //
 // Spec files keep to a small part of YAML: maps and lists indented with
-// spaces, [...] and {...} on one line, and one-line scalars, plain or
-// quoted without escapes. scan_yaml reads such a file in one pass into
-// the events libyaml's parser would give, with the same marks, and load.c
-// builds the tree from them as it does from libyaml's. At anything else
-// (anchors, tags, block scalars, escapes, a scalar or [...] over several
-// lines, tabs, CRs, document markers, and every error) it gives up, and
-// load.c reads the file with libyaml from the start: so every message
-// about bad YAML is still libyaml's.
+// spaces, [...] and {...} on one line, plain and quoted scalars on one
+// line (escapes decoded), and literal and folded block scalars. scan_yaml
+// reads such a file in one pass into the events libyaml's parser would
+// give, with the same marks, and load.c builds the tree from them as it
+// does from libyaml's. At anything else (anchors, tags, a plain or quoted
+// scalar or a [...] over several lines, tabs, CRs, document markers, and
+// every error) it gives up, and load.c reads the file with libyaml from
+// the start: so every message about bad YAML is still libyaml's.
 //
 // Why: libyaml decodes each character into a buffer and allocates a token
 // and a string per scalar; on a tree of a few hundred small includes that
@@ -173,6 +173,13 @@ static bool marker(const Scanner *sc) {
          blank_at(sc, sc->i + 3);
 }
 
+// Past the line break at s[i].
+static void newline(Scanner *sc) {
+  sc->i++;
+  sc->line++;
+  sc->bol = sc->i;
+}
+
 // Past spaces, comments and line breaks to the next content, or sets eof.
 // False at a marker.
 static bool to_content(Scanner *sc) {
@@ -187,9 +194,7 @@ static bool to_content(Scanner *sc) {
     }
     if (sc->s[sc->i] != '\n')
       return sc->i != sc->bol || !marker(sc);
-    sc->i++;
-    sc->line++;
-    sc->bol = sc->i;
+    newline(sc);
   }
 }
 
@@ -266,7 +271,7 @@ static int hex_digit(char c) {
 // The escape at s[j] (a backslash) of a double-quoted scalar, as libyaml
 // decodes it, written at *to: returns its length in the source, or 0 to
 // give up (an escape libyaml rejects, a line break, and \L and \P, the only
-// ones longer than their source: see decode).
+// ones longer than their source: see decode_room).
 static size_t unescape(const Scanner *sc, size_t j, char **to) {
   static const char from[] = "0abtnvfre \"/\\N_",
                     into[] = "\0\a\b\t\n\v\f\r\x1b \"/\\";
@@ -314,10 +319,11 @@ static size_t unescape(const Scanner *sc, size_t j, char **to) {
   return 2;
 }
 
-// Room to decode quoted scalars into: as much as the source, since no
-// escape it takes is longer than its text. Made at the first escape of
-// a text, so that the pointers into it stay put.
-static bool decode_room(Scanner *sc) {
+// Room to decode quoted and block scalars into: as much as the source,
+// since none of them is longer decoded than in the source (unescape
+// takes no escape that grows). Made before the first of a text, so that
+// the pointers into it stay put.
+static void decode_room(Scanner *sc) {
   ScanEvents *o = sc->out;
   if (o->buf_cap < sc->n) {
     char *p = realloc(o->buf, sc->n);
@@ -326,7 +332,6 @@ static bool decode_room(Scanner *sc) {
     o->buf = p;
     o->buf_cap = sc->n;
   }
-  return true;
 }
 
 // A quoted scalar on one line, from its quote at s[i]: leaves i past the
@@ -354,9 +359,11 @@ static bool quoted(Scanner *sc, const char **text, size_t *len) {
       memcpy(to, s + from, j - from);
       to += j - from;
     }
-    char scratch[4], *at = to ? to : scratch;
-    size_t k = quote2 ? (*at++ = q, 2) : unescape(sc, j, &at);
-    if (!k)
+    char scratch[4], *at = to ? to : scratch; // scratch: only checking
+    size_t k = 2;
+    if (quote2)
+      *at++ = q;
+    else if (!(k = unescape(sc, j, &at)))
       return false;
     if (to)
       to = at;
@@ -375,31 +382,6 @@ static bool quoted(Scanner *sc, const char **text, size_t *len) {
 }
 
 static bool is_quote(char c) { return c == '"' || c == '\''; }
-
-// A key of a block map, with its ':': emits it and leaves i past the ':'.
-static bool key(Scanner *sc) {
-  size_t at = sc->i, end, len;
-  const char *text = sc->s + at;
-  ScalarStyle style = SC_PLAIN;
-  if (is_quote(sc->s[at])) {
-    if (!quoted(sc, &text, &len))
-      return false;
-    end = sc->i;
-    skip_spaces(sc);
-    if (sc->i == sc->n || sc->s[sc->i] != ':' || !blank_at(sc, sc->i + 1))
-      return false;
-    style = SC_QUOTED;
-  } else {
-    if (!plain_start(sc, false) || plain(sc, false, &end) != ':')
-      return false;
-    len = end - at;
-  }
-  if (sc->i - at > SCAN_KEY)
-    return false;
-  scalar(sc, at, text, len, end, style);
-  sc->i++;
-  return true;
-}
 
 // Does a block map start here (a key and its ':')? Leaves i alone.
 static bool starts_key(Scanner *sc) {
@@ -423,27 +405,49 @@ static bool starts_entry(const Scanner *sc) {
 
 static bool flow_node(Scanner *sc);
 
+// A quoted or plain scalar at s[i], emitted. Returns '"' after a quoted
+// one, else what stopped the plain one (see plain); -1 to give up.
+static int scalar_here(Scanner *sc, bool flow) {
+  size_t at = sc->i, end, len;
+  const char *text;
+  if (is_quote(sc->s[at])) {
+    if (!quoted(sc, &text, &len))
+      return -1;
+    scalar(sc, at, text, len, sc->i, SC_QUOTED);
+    return '"';
+  }
+  if (!plain_start(sc, flow))
+    return -1;
+  int stop = plain(sc, flow, &end);
+  scalar(sc, at, sc->s + at, end - at, end, SC_PLAIN);
+  return stop;
+}
+
+// A key of a block map, with its ':': emits it and leaves i past the ':'.
+static bool key(Scanner *sc) {
+  size_t at = sc->i;
+  int stop = scalar_here(sc, false);
+  if (stop == '"') {
+    skip_spaces(sc);
+    if (sc->i < sc->n && sc->s[sc->i] == ':' && blank_at(sc, sc->i + 1))
+      stop = ':';
+  }
+  if (stop != ':' || sc->i - at > SCAN_KEY)
+    return false;
+  sc->i++;
+  return true;
+}
+
 // An item of [...], or a key or value of {...}: a scalar or a nested
 // collection; i is left at what follows it.
 static bool flow_item(Scanner *sc, bool is_key) {
   char c = sc->s[sc->i];
   if (c == '[' || c == '{')
     return !is_key && flow_node(sc);
-  size_t at = sc->i, end, len;
-  const char *text;
-  if (is_quote(c)) {
-    if (!quoted(sc, &text, &len))
-      return false;
-    scalar(sc, at, text, len, sc->i, SC_QUOTED);
+  int stop = scalar_here(sc, true);
+  if (stop == '"')
     return true;
-  }
-  if (!plain_start(sc, true))
-    return false;
-  int stop = plain(sc, true, &end);
-  if (is_key ? stop != ':' : stop != ',' && stop != ']' && stop != '}')
-    return false;
-  scalar(sc, at, sc->s + at, end - at, end, SC_PLAIN);
-  return true;
+  return is_key ? stop == ':' : stop == ',' || stop == ']' || stop == '}';
 }
 
 // [...] or {...}, closed on the same line, from its bracket at s[i].
@@ -481,12 +485,6 @@ static bool flow_node(Scanner *sc) {
   sc->i++;
   close(sc, (Pos){sc->line, col_of(sc, sc->i)});
   return true;
-}
-
-static void newline(Scanner *sc) {
-  sc->i++;
-  sc->line++;
-  sc->bol = sc->i;
 }
 
 // The indentation and empty lines before a block scalar's next line, as
@@ -589,18 +587,8 @@ static bool line_value(Scanner *sc, int parent) {
     return flow_node(sc) && line_done(sc);
   if (c == '|' || c == '>')
     return block_scalar(sc, parent);
-  size_t at = sc->i, end, len;
-  const char *text;
-  if (is_quote(c)) {
-    if (!quoted(sc, &text, &len))
-      return false;
-    scalar(sc, at, text, len, sc->i, SC_QUOTED);
-  } else {
-    if (!plain_start(sc, false) || plain(sc, false, &end) == ':')
-      return false;
-    scalar(sc, at, sc->s + at, end - at, end, SC_PLAIN);
-  }
-  return line_done(sc);
+  int stop = scalar_here(sc, false);
+  return stop >= 0 && stop != ':' && line_done(sc);
 }
 
 static bool block_map(Scanner *sc, int col);

@@ -517,6 +517,11 @@ include_case("include-binary", "invalid UTF-8",
               + b"\xff"}, "include: bin.yaml\n")
 include_case("include-directory", "is a directory", {"d/x.yaml": "a: 1\n"},
              "include: d\n")
+# Names that resolve through realpath, not the directory cache: "d/" and
+# "." (once read from a descriptor left unset).
+include_case("include-directory-slash", "is a directory",
+             {"d/x.yaml": "a: 1\n"}, "include: d/\n")
+include_case("include-dot", "is a directory", {}, "include: .\n")
 include_case("include-dotdot", "leaves the project root", {},
              "include: ../outside/evil.yaml\n",
              setup=lambda c: c.out_file("evil.yaml", "title: x\n"))
