@@ -444,7 +444,10 @@ static bool flow_item(Scanner *sc, bool is_key) {
   char c = sc->s[sc->i];
   if (c == '[' || c == '{')
     return !is_key && flow_node(sc);
+  size_t at = sc->i;
   int stop = scalar_here(sc, true);
+  if (is_key && sc->i - at > SCAN_KEY)
+    return false;
   if (stop == '"')
     return true;
   return is_key ? stop == ':' : stop == ',' || stop == ']' || stop == '}';

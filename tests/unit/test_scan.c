@@ -103,6 +103,13 @@ static const char *t_accepts(void) {
 
 static const char *t_refuses(void) {
   static ScanEvents ev;
+  // libyaml takes a key of up to 1024 characters, in [...] and {...} too.
+  static char long_keys[2][1200];
+  snprintf(long_keys[0], sizeof long_keys[0], "a: {%01100d: 1}\n", 0);
+  snprintf(long_keys[1], sizeof long_keys[1], "%01100d: 1\n", 0);
+  for (int i = 0; i < 2; i++)
+    if (scan_yaml(long_keys[i], strlen(long_keys[i]), &ev))
+      return unit_fail("scan.c read a key of 1100 characters");
   for (size_t i = 0; i < sizeof refused / sizeof *refused; i++)
     if (scan_yaml(refused[i], strlen(refused[i]), &ev))
       return unit_fail("scan.c read: %s", refused[i]);
