@@ -139,17 +139,21 @@ static Block *huge_block(void) {
   return b;
 }
 
-// Faults in the next chunk of a block, or all of it once a fault brought
-// in a huge page.
+// Faults in the next chunk of a block, or all of it when the first chunk's
+// fault brought in a huge page. Asked once, after that first chunk: where
+// the kernel gave none then, asking again at every chunk would only add a
+// system call.
 static void fault_in(Block *b) {
+  bool first = b->ready == 0;
   size_t step =
       b->size - b->ready < ARENA_CHUNK ? b->size - b->ready : ARENA_CHUNK;
   prefault(b->data + b->ready, step);
   b->ready += step;
+  if (!first || !b->huge || b->ready == b->size)
+    return;
   size_t page = (size_t)sysconf(_SC_PAGESIZE);
   unsigned char last;
-  if (b->huge && b->ready < b->size &&
-      mincore((char *)b + ARENA_HUGE - page, page, &last) == 0 && (last & 1))
+  if (mincore((char *)b + ARENA_HUGE - page, page, &last) == 0 && (last & 1))
     b->ready = b->size;
 }
 
