@@ -206,6 +206,9 @@ typedef struct Ctx {
   Limits limits;       // --max-*: set by ctx_init, raised by options
   size_t read_bytes;   // input read for the current spec (limits.bytes)
   size_t built_bytes;  // trees built for it (limits.expansion)
+  uint64_t close_set;  // files read, not yet closed: descriptor close_base
+  int close_base;      // + i for each bit i (diag.c's close_later)
+  int close_span;      // descriptors the set spans at most; 0 until asked
   const json_t *catalogue; // --online: the account's (rt_catalogue_load),
                            // else NULL; borrowed from main.c
 } Ctx;
@@ -218,8 +221,12 @@ void ctx_free(Ctx *ctx);
 // first bad byte). `from` is the include or key that names the file, for
 // "included from" lines; NULL for files named on the command line.
 SourceFile *diag_read_file(Ctx *ctx, const char *path, const Loc *from);
-// The same from fd, open on path for reading; closes it.
+// The same from fd, open on path for reading; closes it (maybe later:
+// see diag_close_files).
 SourceFile *diag_read_fd(Ctx *ctx, int fd, const char *path, const Loc *from);
+// Closes the files read whose descriptors are still open. ctx_free calls
+// it, and so does whatever reads many files (include_resolve).
+void diag_close_files(Ctx *ctx);
 // The file's name as messages show it: relative to the cwd when below it,
 // else absolute. Made when first asked for: most files are never named.
 const char *diag_display(Ctx *ctx, SourceFile *f);

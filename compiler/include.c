@@ -646,5 +646,6 @@ Node *include_resolve(Ctx *ctx, const char *path) {
   const char *real = real_path(ctx, path);
   Node *doc = resolve_file(&r, NULL, path, -1, real ? real : path, NULL, false);
   paths_free(&r.paths);
+  diag_close_files(ctx);
   return ctx->nerrors == errors ? doc : NULL;
 }

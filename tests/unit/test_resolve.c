@@ -14,6 +14,8 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -960,6 +962,57 @@ static void test_rows_cut(void) {
   result("rows-cut-short", why);
 }
 
+// Descriptors open in this process.
+static int open_fds(void) {
+  int n = 0;
+  for (int fd = 0; fd < 4096; fd++)
+    n += fcntl(fd, F_GETFD) != -1;
+  return n;
+}
+
+// diag.c leaves files read open to close them in runs (close_later): all
+// are closed when include_resolve returns, and a low RLIMIT_NOFILE still
+// leaves room for every open.
+static void test_closes_files(void) {
+  char name[64], text[64];
+  char *top = NULL;
+  size_t len = 0;
+  FILE *out = open_memstream(&top, &len);
+  fputs("include: [", out);
+  mkdir("fds", 0777);
+  for (int i = 0; i < 300; i++) {
+    // Every tenth in another directory: its descriptor breaks the run.
+    snprintf(name, sizeof name, "%sf%d.yaml", i % 10 ? "" : "fds/", i);
+    snprintf(text, sizeof text, "k%d: %d\n", i, i);
+    put(name, text);
+    fprintf(out, "%s%s", i ? ", " : "", name);
+  }
+  fputs("]\nlast: 1\n", out);
+  fclose(out);
+  put("fds.yaml", top);
+  free(top);
+  begin();
+  int before = open_fds();
+  Node *n = include_resolve(&ctx, "fds.yaml");
+  int after = open_fds();
+  result("include-closes-files",
+         !n || n->npairs != 301 ? unit_fail("got:\n%s", captured())
+         : after != before
+             ? unit_fail("%d descriptors open before, %d after", before, after)
+             : NULL);
+  struct rlimit was, low;
+  getrlimit(RLIMIT_NOFILE, &was);
+  low = was;
+  low.rlim_cur = (rlim_t)before + 12;
+  setrlimit(RLIMIT_NOFILE, &low);
+  begin();
+  n = include_resolve(&ctx, "fds.yaml");
+  setrlimit(RLIMIT_NOFILE, &was);
+  result("include-low-fd-limit", !n || n->npairs != 301
+                                     ? unit_fail("got:\n%s", captured())
+                                     : NULL);
+}
+
 int main(void) {
   snprintf(dir, sizeof dir, "/tmp/hgc-test-resolve-XXXXXX");
   if (!mkdtemp(dir) || chdir(dir) != 0) {
@@ -988,6 +1041,7 @@ int main(void) {
   test_included_from();
   test_version();
   test_limits();
+  test_closes_files();
   test_include_path();
   test_defines();
   test_define_errors();
