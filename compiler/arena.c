@@ -200,6 +200,22 @@ void *arena_alloc(Arena *a, size_t size) {
   return p;
 }
 
+void *arena_resize(Arena *a, void *p, size_t old, size_t size) {
+  old = (old + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+  size_t want = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+  Block *b = a->head;
+  if (b && (unsigned char *)p + old == b->data + b->used &&
+      b->size - (b->used - old) >= want) {
+    b->used = b->used - old + want;
+    while (b->ready < b->used)
+      fault_in(b);
+    return p;
+  }
+  if (want <= old)
+    return p;
+  return memcpy(arena_alloc(a, size), p, old);
+}
+
 void *arena_calloc(Arena *a, size_t size) {
   return memset(arena_alloc(a, size), 0, size);
 }

@@ -426,63 +426,23 @@ static void close_later(Ctx *ctx, int fd) {
   ctx->close_set |= (uint64_t)1 << (fd - ctx->close_base);
 }
 
-static SourceFile *read_source(Ctx *ctx, const char *path, int fd,
-                               const Loc *from, bool map) {
-  // O_NONBLOCK: opening a FIFO must not hang; we refuse it below anyway.
-  if (fd < 0)
-    fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0)
-    return read_error(ctx, path, from, strerror(errno));
-  struct stat st;
-  if (fstat(fd, &st) != 0) {
-    int e = errno;
-    close(fd);
-    return read_error(ctx, path, from, strerror(e));
-  }
-  if (!S_ISREG(st.st_mode)) {
-    close(fd);
-    return read_error(ctx, path, from,
-                      S_ISDIR(st.st_mode) ? "is a directory"
-                                          : "not a regular file");
-  }
-  // Every file a spec reads counts: an include bomb cannot read more
-  // than one big file could.
-  size_t max = ctx->limits.bytes;
-  if ((uintmax_t)st.st_size > max - ctx->read_bytes) {
-    close(fd);
-    Loc at = from ? *from : (Loc){0};
-    if ((uintmax_t)st.st_size > max)
-      error_at(ctx, at, "split it into smaller files",
-               "'%s' is too large (limit is %zu bytes; raise it with "
-               "--max-bytes)",
-               path, max);
-    else
-      error_at(ctx, at, "include fewer or smaller files",
-               "'%s' takes the input of this spec past %zu bytes (the "
-               "limit; raise it with --max-bytes)",
-               path, max);
-    return NULL;
-  }
-  ctx->read_bytes += (size_t)st.st_size;
-  size_t cap = (size_t)st.st_size;
-  char *text = map ? map_text(fd, cap) : NULL;
-  bool mapped = text != NULL;
-  size_t len = mapped ? cap : 0;
-  if (!mapped)
-    text = arena_alloc(ctx->perm, cap + 1); // read fills it; text[len] ends it
-  while (len < cap) {
-    ssize_t n = read(fd, text + len, cap - len);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0) {
-      int e = errno;
-      close(fd);
-      return read_error(ctx, path, from, strerror(e));
-    }
-    if (n == 0)
-      break;
-    len += (size_t)n;
-  }
+// read(2), again when a signal interrupts it.
+static ssize_t read_some(int fd, char *buf, size_t n) {
+  ssize_t got;
+  do
+    got = read(fd, buf, n);
+  while (got < 0 && errno == EINTR);
+  return got;
+}
+
+// Bytes read from a file known to be regular before its size is asked
+// (read_source): more than most included files hold.
+#define READ_GUESS (32 << 10)
+
+// The text read from fd as a SourceFile, once it is checked to be UTF-8
+// (and, mapped, not cut short); NULL after reporting.
+static SourceFile *take_source(Ctx *ctx, const char *path, int fd, char *text,
+                               size_t len, const Loc *from, bool mapped) {
   close_later(ctx, fd);
   if (!mapped)
     text[len] = '\0';
@@ -512,6 +472,95 @@ static SourceFile *read_source(Ctx *ctx, const char *path, int fd,
   return f;
 }
 
+// regular: the file's directory lists it as a regular file (include.c).
+// It is then read before any fstat, into READ_GUESS bytes: a read of a
+// regular file stops short only at its end (POSIX read(2)), so a short
+// read is the whole file, with one system call fewer. A read that fills
+// the guess, or finds nothing (an empty file, or one that is no longer
+// regular), goes on as for any file, from the bytes it read.
+static SourceFile *read_source(Ctx *ctx, const char *path, int fd,
+                               const Loc *from, bool map, bool regular) {
+  // O_NONBLOCK: opening a FIFO must not hang; we refuse it below anyway.
+  if (fd < 0)
+    fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
+    return read_error(ctx, path, from, strerror(errno));
+  // Every file a spec reads counts: an include bomb cannot read more
+  // than one big file could.
+  size_t max = ctx->limits.bytes;
+  char *text = NULL;
+  size_t len = 0, guess = 0;
+  if (regular && !map) {
+    size_t left = max - ctx->read_bytes;
+    guess = left < READ_GUESS ? left + 1 : READ_GUESS;
+    text = arena_alloc(ctx->perm, guess + 1);
+    ssize_t n = read_some(fd, text, guess);
+    if (n < 0) {
+      int e = errno;
+      close(fd);
+      return read_error(ctx, path, from, strerror(e));
+    }
+    len = (size_t)n;
+    if (len && len < guess) {
+      ctx->read_bytes += len;
+      text = arena_resize(ctx->perm, text, guess + 1, len + 1);
+      return take_source(ctx, path, fd, text, len, from, false);
+    }
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    int e = errno;
+    close(fd);
+    return read_error(ctx, path, from, strerror(e));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    close(fd);
+    return read_error(ctx, path, from,
+                      S_ISDIR(st.st_mode) ? "is a directory"
+                                          : "not a regular file");
+  }
+  if ((uintmax_t)st.st_size > max - ctx->read_bytes) {
+    close(fd);
+    Loc at = from ? *from : (Loc){0};
+    if ((uintmax_t)st.st_size > max)
+      error_at(ctx, at, "split it into smaller files",
+               "'%s' is too large (limit is %zu bytes; raise it with "
+               "--max-bytes)",
+               path, max);
+    else
+      error_at(ctx, at, "include fewer or smaller files",
+               "'%s' takes the input of this spec past %zu bytes (the "
+               "limit; raise it with --max-bytes)",
+               path, max);
+    return NULL;
+  }
+  ctx->read_bytes += (size_t)st.st_size;
+  size_t cap = (size_t)st.st_size;
+  bool mapped = false;
+  if (text) { // the guess read: its bytes start the text
+    text = arena_resize(ctx->perm, text, guess + 1, cap + 1);
+    len = len < cap ? len : cap;
+  } else {
+    text = map ? map_text(fd, cap) : NULL;
+    mapped = text != NULL;
+    len = mapped ? cap : 0;
+    if (!mapped)
+      text = arena_alloc(ctx->perm, cap + 1); // read fills it
+  }
+  while (len < cap) {
+    ssize_t n = read_some(fd, text + len, cap - len);
+    if (n < 0) {
+      int e = errno;
+      close(fd);
+      return read_error(ctx, path, from, strerror(e));
+    }
+    if (n == 0)
+      break;
+    len += (size_t)n;
+  }
+  return take_source(ctx, path, fd, text, len, from, mapped);
+}
+
 const char *diag_display(Ctx *ctx, SourceFile *f) {
   if (!f->display)
     f->display = display_name(ctx, f->path);
@@ -519,15 +568,16 @@ const char *diag_display(Ctx *ctx, SourceFile *f) {
 }
 
 SourceFile *diag_read_file(Ctx *ctx, const char *path, const Loc *from) {
-  return read_source(ctx, path, -1, from, false);
+  return read_source(ctx, path, -1, from, false, false);
 }
 
-SourceFile *diag_read_fd(Ctx *ctx, int fd, const char *path, const Loc *from) {
-  return read_source(ctx, path, fd, from, false);
+SourceFile *diag_read_fd(Ctx *ctx, int fd, bool regular, const char *path,
+                         const Loc *from) {
+  return read_source(ctx, path, fd, from, false, regular);
 }
 
 SourceFile *diag_map_file(Ctx *ctx, const char *path, const Loc *from) {
-  return read_source(ctx, path, -1, from, true);
+  return read_source(ctx, path, -1, from, true, false);
 }
 
 enum { C_RESET, C_BOLD, C_RED, C_MAGENTA, C_CYAN, C_GREEN };

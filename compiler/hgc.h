@@ -69,6 +69,11 @@ void arena_free(Arena *a);
 void arena_reset(Arena *a); // frees everything, keeps the memory to reuse
 void *arena_calloc(Arena *a, size_t size);            // zeroed; aborts on OOM
 void *arena_alloc(Arena *a, size_t size);             // the same, not zeroed
+// p, `old` bytes from a, made `size` bytes: in place when p is a's last
+// allocation and its block has room (or when it shrinks), else a new
+// allocation starting with p's bytes. For a buffer filled before its
+// length is known (a file read without its size).
+void *arena_resize(Arena *a, void *p, size_t old, size_t size);
 char *arena_strndup(Arena *a, const char *s, size_t n); // NUL-terminated copy
 char *arena_strdup(Arena *a, const char *s);
 char *arena_printf(Arena *a, const char *fmt, ...) HGC_PRINTF(2, 3);
@@ -222,8 +227,10 @@ void ctx_free(Ctx *ctx);
 // "included from" lines; NULL for files named on the command line.
 SourceFile *diag_read_file(Ctx *ctx, const char *path, const Loc *from);
 // The same from fd, open on path for reading; closes it (maybe later:
-// see diag_close_files).
-SourceFile *diag_read_fd(Ctx *ctx, int fd, const char *path, const Loc *from);
+// see diag_close_files). regular: the file was listed as a regular file,
+// so it may be read before its fstat.
+SourceFile *diag_read_fd(Ctx *ctx, int fd, bool regular, const char *path,
+                         const Loc *from);
 // Closes the files read whose descriptors are still open. ctx_free calls
 // it, and so does whatever reads many files (include_resolve).
 void diag_close_files(Ctx *ctx);

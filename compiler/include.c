@@ -16,15 +16,23 @@
 // and so are the nodes merging builds, which count against the spec's
 // expansion budget. Paths are taken as written: variables are expanded
 // later, on the merged tree.
+#define _DEFAULT_SOURCE // syscall, DT_REG
 #include "hgc.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <linux/magic.h>
+#include <sys/vfs.h>
+#endif
 
 // A file being resolved: its includes are being followed.
 typedef struct {
@@ -34,12 +42,24 @@ typedef struct {
 
 // A directory files are included from: as joined, its canonical form,
 // and the directory opened once a file in it is read, so that the file's
-// name is looked up from there and not walked from the root again.
+// name is looked up from there and not walked from the root again. Once
+// LIST_AFTER files were opened from it, it is listed, once: the files
+// the listing calls regular are then read without an fstat (diag.c).
 typedef struct {
   const char *name;
   const char *real;
-  int fd; // -1 until opened
+  int fd;               // -1 until opened
+  int opened;           // files opened from it
+  const char **regular; // the names of its regular files, hashed
+  size_t slots;         // in regular: 0 when not listed
 } Dir;
+
+// A file opened while its path was resolved: fd, or -1; regular when its
+// directory's listing has it as a regular file.
+typedef struct {
+  int fd;
+  bool regular;
+} Opened;
 
 // What resolving paths would otherwise ask the system for at every
 // include, asked once per spec: the canonical root, and the directories
@@ -63,8 +83,9 @@ typedef struct {
 
 typedef enum { SLOT_NONE, SLOT_CHARACTER, SLOT_SPEECH, SLOT_WHOLE } Slot;
 
-static Node *resolve_file(Resolver *r, const Node *at, const char *path, int fd,
-                          const char *real, const Node *hgc, bool splice);
+static Node *resolve_file(Resolver *r, const Node *at, const char *path,
+                          Opened o, const char *real, const Node *hgc,
+                          bool splice);
 
 //
 // Paths
@@ -113,30 +134,134 @@ static Dir *canonical_dir(Ctx *ctx, Paths *p, const char *dir) {
   if (!real)
     return NULL;
   p->dirs = arena_grow(ctx->arena, p->dirs, p->ndirs, &p->cap, sizeof *p->dirs);
-  p->dirs[p->ndirs] = (Dir){dir, real, -1};
+  p->dirs[p->ndirs] = (Dir){dir, real, -1, 0, NULL, 0};
   return &p->dirs[p->ndirs++];
+}
+
+// Files opened from a directory before it is listed: a spec that
+// includes a few files from it never pays for the listing. (On the
+// bench's include tree, the fstats a listing spares are 7% of the time:
+// a system call costs a microsecond on a virtual machine.)
+#define LIST_AFTER 8
+// A directory with more regular files is not listed: its listing would
+// cost more than the fstats it saves.
+#define LIST_MAX 4096
+
+static uint32_t name_hash(const char *s) {
+  uint32_t h = 2166136261u;
+  for (; *s; s++)
+    h = (h ^ (unsigned char)*s) * 16777619u;
+  return h;
+}
+
+#if defined(__linux__) && defined(SYS_getdents64)
+// Whether d is on a local file system whose regular files read as they
+// stat: on these a read stops short only at the end of the file, which
+// diag.c takes for the file's size. Not on a network or FUSE one, where
+// a read may stop short anywhere, nor /proc or /sys, where files stat
+// as empty and read as text.
+static bool local_fs(const Dir *d) {
+  struct statfs fs;
+  if (fstatfs(d->fd, &fs) != 0)
+    return false;
+  switch ((unsigned long)fs.f_type) {
+  case EXT4_SUPER_MAGIC: // ext2 and ext3 too
+  case XFS_SUPER_MAGIC:
+  case BTRFS_SUPER_MAGIC:
+  case F2FS_SUPER_MAGIC:
+  case TMPFS_MAGIC:
+  case OVERLAYFS_SUPER_MAGIC: // a container's root
+    return true;
+  default:
+    return false;
+  }
+}
+#endif
+
+// Lists d (open, its offset at the start) for the names of its regular
+// files, into a hash set; leaves d unlisted when it is not on a local
+// file system, when the system cannot say, or when it is too big.
+// getdents64(2), not readdir: a DIR would take d's descriptor, or another
+// open.
+static void list_dir(Ctx *ctx, Dir *d) {
+#if defined(__linux__) && defined(SYS_getdents64)
+  if (!local_fs(d))
+    return;
+  // A record is what <dirent.h> calls struct dirent on 64-bit Linux:
+  // inode, offset, record length, type, name.
+  _Static_assert(offsetof(struct dirent, d_name) == 19, "dirent64 layout");
+  _Alignas(8) char buf[16384];
+  const char **names = NULL;
+  int n = 0, cap = 0;
+  long got;
+  while ((got = syscall(SYS_getdents64, d->fd, buf, sizeof buf)) > 0) {
+    for (long i = 0; i < got;) {
+      unsigned short len;
+      memcpy(&len, buf + i + offsetof(struct dirent, d_reclen), sizeof len);
+      const char *name = buf + i + offsetof(struct dirent, d_name);
+      if (buf[i + offsetof(struct dirent, d_type)] == DT_REG) {
+        if (n == LIST_MAX)
+          return;
+        names = arena_grow(ctx->arena, names, n, &cap, sizeof *names);
+        names[n++] = arena_strdup(ctx->arena, name);
+      }
+      i += len;
+    }
+  }
+  if (got < 0)
+    return;
+  size_t slots = 16;
+  while (slots < 2 * (size_t)n)
+    slots *= 2;
+  d->regular = arena_calloc(ctx->arena, slots * sizeof *d->regular);
+  d->slots = slots;
+  for (int i = 0; i < n; i++) {
+    size_t k = name_hash(names[i]) & (slots - 1);
+    while (d->regular[k])
+      k = (k + 1) & (slots - 1);
+    d->regular[k] = names[i];
+  }
+#else
+  (void)ctx, (void)d;
+#endif
+}
+
+// Whether d's listing has `name` as a regular file.
+static bool listed_regular(const Dir *d, const char *name) {
+  if (!d->slots)
+    return false;
+  for (size_t k = name_hash(name) & (d->slots - 1); d->regular[k];
+       k = (k + 1) & (d->slots - 1))
+    if (strcmp(d->regular[k], name) == 0)
+      return true;
+  return false;
 }
 
 // Opens the file `name` in d for reading, not following a symlink; false
 // when it cannot. O_NONBLOCK: a FIFO must not hang (diag.c refuses it).
-static bool open_in(Dir *d, const char *name, int *fd) {
+static bool open_in(Ctx *ctx, Dir *d, const char *name, Opened *o) {
   if (d->fd < 0)
     d->fd = open(d->real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  *fd = d->fd < 0 ? -1
-                  : openat(d->fd, name,
-                           O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-  return *fd >= 0;
+  o->fd = d->fd < 0 ? -1
+                    : openat(d->fd, name,
+                             O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (o->fd < 0)
+    return false;
+  if (++d->opened == LIST_AFTER)
+    list_dir(ctx, d);
+  o->regular = listed_regular(d, name);
+  return true;
 }
 
 // What realpath(path) gives, from the canonical form of its directory
 // and one lstat of the file. A file that is a symlink, a name that is
 // "." or "..", or a path realpath would refuse goes to realpath itself,
-// which then also sets errno as it would have. With fd, the file is
+// which then also sets errno as it would have. With o, the file is
 // opened instead of lstat'd, not following a symlink: a file to read is
-// then opened once, and its name walked once (*fd is -1 if it was not).
-static char *canonical(Ctx *ctx, Paths *p, const char *path, int *fd) {
-  if (fd)
-    *fd = -1;
+// then opened once, and its name walked once (o->fd is -1 if it was not).
+static char *canonical(Ctx *ctx, Paths *p, const char *path, Opened *o) {
+  if (o)
+    *o = (Opened){-1, false};
   const char *slash = strrchr(path, '/');
   const char *name = slash ? slash + 1 : path;
   if (!*name || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
@@ -150,7 +275,7 @@ static char *canonical(Ctx *ctx, Paths *p, const char *path, int *fd) {
     return real_path(ctx, path);
   size_t dir_len = strcmp(d->real, "/") == 0 ? 0 : strlen(d->real);
   char *full = join(ctx, d->real, dir_len, name);
-  if (fd && open_in(d, name, fd))
+  if (o && open_in(ctx, d, name, o))
     return full;
   struct stat st;
   if (strlen(full) >= PATH_MAX || lstat(full, &st) != 0 || S_ISLNK(st.st_mode))
@@ -210,11 +335,11 @@ static const char *lexical_path(Ctx *ctx, const char *path) {
 // Resolves rel against the directory of the file holding `at` and checks
 // that it stays under the project root. `noun` names the path in the
 // message ("include", "path"). Returns the path to open and sets *real to
-// its canonical form; NULL after reporting at `at`. With fd, sets *fd to
-// the file opened for reading, or -1 (see canonical).
+// its canonical form; NULL after reporting at `at`. With o, sets it to
+// the file opened for reading, or o->fd to -1 (see canonical).
 static const char *resolve_path(Ctx *ctx, Paths *paths, const Node *at,
                                 const char *rel, const char *noun,
-                                const char **real, int *fd) {
+                                const char **real, Opened *o) {
   Loc loc = at ? at->loc : (Loc){0};
   if (!*rel) {
     error_at(ctx, loc, "name a file", "%s path is empty", noun);
@@ -225,7 +350,7 @@ static const char *resolve_path(Ctx *ctx, Paths *paths, const Node *at,
   const char *joined = rel;
   if (rel[0] != '/' && slash)
     joined = join(ctx, base, (size_t)(slash - base), rel);
-  char *canon = canonical(ctx, paths, joined, fd);
+  char *canon = canonical(ctx, paths, joined, o);
   if (!canon) {
     int e = errno;
     size_t dir_len = slash == base ? 1 : (size_t)(slash - base); // "/x.yaml"
@@ -240,8 +365,8 @@ static const char *resolve_path(Ctx *ctx, Paths *paths, const Node *at,
   }
   const char *root = paths->root;
   if (!is_under(canon, root)) {
-    if (fd && *fd >= 0)
-      close(*fd);
+    if (o && o->fd >= 0)
+      close(o->fd);
     error_at(ctx, loc,
              arena_printf(ctx->arena,
                           "keep it under '%s', or pass --root to widen the "
@@ -476,17 +601,17 @@ static Node *follow(Resolver *r, const Node *at, const Node *hgc, bool splice) {
     return NULL;
   }
   const char *real;
-  int fd = -1;
+  Opened o;
   const char *path =
-      resolve_path(ctx, &r->paths, at, at->text, "include", &real, &fd);
+      resolve_path(ctx, &r->paths, at, at->text, "include", &real, &o);
   if (!path)
     return NULL;
   if (!may_follow(r, at, real)) {
-    if (fd >= 0)
-      close(fd);
+    if (o.fd >= 0)
+      close(o.fd);
     return NULL;
   }
-  return resolve_file(r, at, path, fd, real, hgc, splice);
+  return resolve_file(r, at, path, o, real, hgc, splice);
 }
 
 // The file names of an `include:` value: one name or a list of names.
@@ -616,14 +741,15 @@ static Node *resolve_map(Resolver *r, const Node *doc, const Node *at,
   return acc ? merge(ctx, acc, self, false, true) : self;
 }
 
-// Loads the file at path (from fd, if it is not -1) and resolves its
+// Loads the file at path (from o.fd, if it is not -1) and resolves its
 // includes, with the file on the stack so that a cycle back to it is
 // found.
-static Node *resolve_file(Resolver *r, const Node *at, const char *path, int fd,
-                          const char *real, const Node *hgc, bool splice) {
+static Node *resolve_file(Resolver *r, const Node *at, const char *path,
+                          Opened o, const char *real, const Node *hgc,
+                          bool splice) {
   const Loc *from = at ? &at->loc : NULL;
-  SourceFile *f = fd >= 0 ? diag_read_fd(r->ctx, fd, path, from)
-                          : diag_read_file(r->ctx, path, from);
+  SourceFile *f = o.fd >= 0 ? diag_read_fd(r->ctx, o.fd, o.regular, path, from)
+                            : diag_read_file(r->ctx, path, from);
   Node *doc = f ? load_source(r->ctx, f) : NULL;
   if (!doc)
     return NULL;
@@ -644,7 +770,8 @@ Node *include_resolve(Ctx *ctx, const char *path) {
                                          (size_t)ctx->limits.depth);
   int errors = ctx->nerrors;
   const char *real = real_path(ctx, path);
-  Node *doc = resolve_file(&r, NULL, path, -1, real ? real : path, NULL, false);
+  Node *doc = resolve_file(&r, NULL, path, (Opened){-1, false},
+                           real ? real : path, NULL, false);
   paths_free(&r.paths);
   diag_close_files(ctx);
   return ctx->nerrors == errors ? doc : NULL;

@@ -213,8 +213,43 @@ static void test_pool(void) {
   json_decref(x);
 }
 
+// arena_resize: the last allocation grows and shrinks in place, and what
+// the arena hands out next starts after its new end; any other grows
+// into a copy; a buffer past what its block holds moves whole.
+static void test_resize(void) {
+  Arena *a = arena_new();
+  const char *why = NULL;
+  char *p = arena_alloc(a, 100);
+  memset(p, 'a', 100);
+  char *q = arena_resize(a, p, 100, 40);
+  char *next = arena_alloc(a, 8);
+  if (q != p || next != p + 40)
+    why = unit_fail("shrinking the last: %p then %p, from %p", (void *)q,
+                    (void *)next, (void *)p);
+  char *r = why ? NULL : arena_resize(a, next, 8, 1000);
+  if (r && r != next)
+    why = "growing the last did not stay in place";
+  char *s = why ? NULL : arena_resize(a, p, 40, 200);
+  if (s && (s == p || memcmp(s, p, 40) != 0))
+    why = "growing one not last did not copy it";
+  if (!why && arena_resize(a, p, 40, 10) != p)
+    why = "shrinking one not last moved it";
+  char *t = why ? NULL : arena_alloc(a, 1000);
+  if (t) {
+    memset(t, 'b', 1000);
+    char *u = arena_resize(a, t, 1000, 3 << 20); // past any block's room
+    if (u == t || memcmp(u, t, 1000) != 0)
+      why = "growing past the block did not move it with its bytes";
+    else
+      memset(u, 'c', 3 << 20); // all of it is there to write
+  }
+  unit_result("arena-resize", why);
+  arena_free(a);
+}
+
 int main(void) {
   test_arena();
+  test_resize();
   bool populates = test_prefault();
   test_arena_big(populates);
   test_buf_ahead(populates);

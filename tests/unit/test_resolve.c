@@ -1013,6 +1013,128 @@ static void test_closes_files(void) {
                                      : NULL);
 }
 
+// The "error: ..." texts of the diagnostics, one per line, in order.
+static char *error_texts(void) {
+  char *out = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&out, &len);
+  for (const char *p = captured(); (p = strstr(p, "error: ")); p++) {
+    const char *end = strchr(p, '\n');
+    fprintf(f, "%.*s\n", (int)(end ? (size_t)(end - p) : strlen(p)), p);
+  }
+  fclose(f);
+  return out;
+}
+
+// Once LIST_AFTER files were opened from a directory, include.c lists it
+// and diag.c reads the files it calls regular before any fstat: a file
+// bigger than the first read, one of exactly its size, an empty one,
+// invalid UTF-8, a FIFO, a directory and the input budget must all come
+// out as when each file is read with its fstat first. The odd files are
+// included after the fillers (the directory listed by then) and before
+// them (not yet listed).
+static void test_listed_dir(void) {
+  mkdir("ls", 0777);
+  mkdir("ls/dir.yaml", 0777);
+  mkfifo("ls/fifo.yaml", 0666);
+  static char big[40000], exact[32 << 10];
+  memset(big, 'x', sizeof big);
+  memcpy(big, "big: ", 5);
+  big[sizeof big - 1] = '\n';
+  memset(exact, 'y', sizeof exact);
+  memcpy(exact, "exact: ", 7);
+  exact[sizeof exact - 1] = '\n';
+  unit_write("ls/big.yaml", big, sizeof big);
+  unit_write("ls/exact.yaml", exact, sizeof exact);
+  put("ls/empty.yaml", "");
+  put("ls/bad.yaml", "bad: \xff\n");
+  put("ls/small.yaml", "small: 1\n");
+  char name[32], text[32];
+  for (int i = 0; i < 8; i++) {
+    snprintf(name, sizeof name, "ls/f%d.yaml", i);
+    snprintf(text, sizeof text, "f%d: %d\n", i, i);
+    put(name, text);
+  }
+  const char *odd[] = {"big", "exact", "small", "empty", "bad", "fifo", "dir"};
+  for (int listed = 0; listed < 2; listed++) {
+    char *spec = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&spec, &len);
+    fputs("include:\n", f);
+    for (int part = 0; part < 2; part++) {
+      if (part != listed)
+        for (size_t i = 0; i < sizeof odd / sizeof *odd; i++)
+          fprintf(f, "  - ls/%s.yaml\n", odd[i]);
+      else
+        for (int i = 0; i < 8; i++)
+          fprintf(f, "  - ls/f%d.yaml\n", i);
+    }
+    fclose(f);
+    put(listed ? "warm.yaml" : "cold.yaml", spec);
+    free(spec);
+  }
+  char *errors[2];
+  const char *why = NULL;
+  for (int listed = 0; listed < 2; listed++) {
+    begin();
+    if (include_resolve(&ctx, listed ? "warm.yaml" : "cold.yaml"))
+      why = "resolve succeeded";
+    errors[listed] = error_texts();
+    end();
+  }
+  if (!why && strcmp(errors[0], errors[1]) != 0)
+    why = unit_fail("listed:\n%snot listed:\n%s", errors[1], errors[0]);
+  if (!why &&
+      (!strstr(errors[1], "error: cannot read 'ls/fifo.yaml': not a regular "
+                          "file\n") ||
+       !strstr(errors[1], "error: cannot read 'ls/dir.yaml': is a "
+                          "directory\n") ||
+       !strstr(errors[1], "error: invalid UTF-8 byte 0xFF\n")))
+    why = unit_fail("missing errors in:\n%s", errors[1]);
+  unit_result("include-listed-as-unlisted", why);
+  free(errors[0]);
+  free(errors[1]);
+
+  // Without the odd ones, the big and exact files read whole.
+  put("whole.yaml", "include: [ls/f0.yaml, ls/f1.yaml, ls/f2.yaml, "
+                    "ls/f3.yaml, ls/f4.yaml, ls/f5.yaml, ls/f6.yaml, "
+                    "ls/f7.yaml, ls/big.yaml, ls/exact.yaml, ls/small.yaml]\n");
+  begin();
+  Node *n = include_resolve(&ctx, "whole.yaml");
+  const Node *b = n ? node_get(n, "big") : NULL;
+  const Node *e = n ? node_get(n, "exact") : NULL;
+  size_t used = ctx.read_bytes;
+  result("include-listed-read-whole",
+         !b || !e ? unit_fail("got:\n%s", captured())
+         : b->len != sizeof big - 6 || e->len != sizeof exact - 8
+             ? unit_fail("big %zu bytes, exact %zu", b->len, e->len)
+             : NULL);
+
+  // The input budget runs out at a listed file: the message is the one
+  // its size from fstat gives, whether the first read fills what is left
+  // of the budget (small) or its 32 KiB (big, with 35,000 bytes left).
+  for (int i = 0; i < 2; i++) {
+    const char *file = i ? "big" : "small";
+    begin();
+    ctx.limits.bytes =
+        used - (i ? sizeof exact + strlen("small: 1\n") + sizeof big - 35000
+                  : 1);
+    n = include_resolve(&ctx, "whole.yaml");
+    char want[200];
+    snprintf(want, sizeof want,
+             i ? "error: 'ls/%s.yaml' is too large (limit is %zu bytes; "
+                 "raise it with --max-bytes)"
+               : "error: 'ls/%s.yaml' takes the input of this spec past %zu "
+                 "bytes (the limit; raise it with --max-bytes)",
+             file, ctx.limits.bytes);
+    result(i ? "include-listed-budget-guess" : "include-listed-budget",
+           both(n ? "resolve succeeded" : NULL,
+                strstr(captured(), want)
+                    ? NULL
+                    : unit_fail("no '%s' in:\n%s", want, captured())));
+  }
+}
+
 int main(void) {
   snprintf(dir, sizeof dir, "/tmp/hgc-test-resolve-XXXXXX");
   if (!mkdtemp(dir) || chdir(dir) != 0) {
@@ -1042,6 +1164,7 @@ int main(void) {
   test_version();
   test_limits();
   test_closes_files();
+  test_listed_dir();
   test_include_path();
   test_defines();
   test_define_errors();
