@@ -16,7 +16,8 @@
 // and so are the nodes merging builds, which count against the spec's
 // expansion budget. Paths are taken as written: variables are expanded
 // later, on the merged tree.
-#define _DEFAULT_SOURCE // syscall, DT_REG
+#define _DEFAULT_SOURCE     // syscall, DT_REG
+#define _LARGEFILE64_SOURCE // struct dirent64: getdents64's records
 #include "hgc.h"
 
 #include <dirent.h>
@@ -187,9 +188,9 @@ static void list_dir(Ctx *ctx, Dir *d) {
 #if defined(__linux__) && defined(SYS_getdents64)
   if (!local_fs(d))
     return;
-  // A record is what <dirent.h> calls struct dirent on 64-bit Linux:
-  // inode, offset, record length, type, name.
-  _Static_assert(offsetof(struct dirent, d_name) == 19, "dirent64 layout");
+  // A record is a struct dirent64: inode, offset, record length, type,
+  // name; read field by field, as the buffer holds bytes.
+  _Static_assert(offsetof(struct dirent64, d_name) == 19, "dirent64 layout");
   _Alignas(8) char buf[16384];
   const char **names = NULL;
   int n = 0, cap = 0;
@@ -197,9 +198,9 @@ static void list_dir(Ctx *ctx, Dir *d) {
   while ((got = syscall(SYS_getdents64, d->fd, buf, sizeof buf)) > 0) {
     for (long i = 0; i < got;) {
       unsigned short len;
-      memcpy(&len, buf + i + offsetof(struct dirent, d_reclen), sizeof len);
-      const char *name = buf + i + offsetof(struct dirent, d_name);
-      if (buf[i + offsetof(struct dirent, d_type)] == DT_REG) {
+      memcpy(&len, buf + i + offsetof(struct dirent64, d_reclen), sizeof len);
+      const char *name = buf + i + offsetof(struct dirent64, d_name);
+      if (buf[i + offsetof(struct dirent64, d_type)] == DT_REG) {
         if (n == LIST_MAX)
           return;
         names = arena_grow(ctx->arena, names, n, &cap, sizeof *names);
