@@ -11,7 +11,8 @@ input, in the same run: hgc, HGC2, the floor and the floor's --parse
 (libyaml reading the same files, building nothing) in turn, N times each
 (default 5; the inputs that take milliseconds QUICK times as many), so
 that a change in the machine's load falls on all of them alike; Python and
-jsonnet, ten to hundreds of times slower, SLOW_RUNS times. The table
+jsonnet, ten to hundreds of times slower, SLOW_RUNS times, spread among
+the others' runs. The batch of each size in ROWS runs in turn too. The table
 shows the median wall time and the median CPU time (user + sys of the
 tool's own process, from wait4), and the peak RSS of one more run under
 /usr/bin/time (its %M: getrusage of the child of a small process, where
@@ -46,6 +47,10 @@ QUICK = 5  # inputs that take milliseconds get this many times the runs
 # most): one run let a busy moment of the machine decide a target.
 SLOW_RUNS = 3
 ROWS = [1000, 10000, 100000]
+# Rounds of the batch sizes in turn (at least): the marginal cost is a
+# difference of least times, and the 100,000 rows once took 1.3x their
+# usual time in all five runs of a bench.
+ROWS_RUNS = 7
 # jsonnet's time per row grows with the batch (190 ms a row at 1,000
 # rows): it runs a batch of 100, and so do the others, to compare.
 JSONNET_ROWS = 100
@@ -73,15 +78,19 @@ def peak_rss(cmd, cwd):
     return int(words[-1]) if words else 0
 
 
-def measure(tools, cwd, outs, runs):
-    """Runs each (name, cmd) of tools `runs` times, in turn: {name: (median
-    wall s, median CPU s, peak RSS KiB or 0, exit status, least CPU s)}."""
-    samples = {name: [] for name, _ in tools}
-    for _ in range(runs):
-        for name, cmd in tools:
-            samples[name].append(run_once(cmd, cwd, outs[name]))
+def measure(tools, cwd, outs, rounds):
+    """Runs each (name, cmd, n) of tools n times (at most `rounds`), in
+    turn, over `rounds` rounds: a tool run fewer times is spread evenly
+    over them, so that every tool meets the machine's quiet and busy
+    moments alike. {name: (median wall s, median CPU s, peak RSS KiB or 0,
+    exit status, least CPU s)}."""
+    samples = {name: [] for name, _, _ in tools}
+    for r in range(rounds):
+        for name, cmd, n in tools:
+            if (r + 1) * n // rounds > r * n // rounds:
+                samples[name].append(run_once(cmd, cwd, outs[name]))
     res = {}
-    for name, cmd in tools:
+    for name, cmd, _ in tools:
         walls, cpus, codes = zip(*samples[name])
         res[name] = (statistics.median(walls), statistics.median(cpus),
                      peak_rss(cmd, cwd), next((c for c in codes if c), 0),
@@ -120,21 +129,21 @@ class Bench:
         self.proj = os.path.join(args.dir, "proj")
         self.out = os.path.join(args.dir, "out")
         os.makedirs(self.out, exist_ok=True)
-        self.rows = []     # table rows
         self.results = {}  # (input, tool) -> (wall, cpu, rss, least cpu)
         self.targets = []  # (name, met, detail)
+        self.sizes = {}    # rows -> measure()'s result for hgc on the batch
         self.matches = []  # (input, tool, verdict)
 
     def out_file(self, inp, tool):
         return os.path.join(self.out, "%s.%s" % (inp, tool))
 
-    def run(self, inp, tools, runs):
-        """Runs tools [(name, cmd)] on one input, in turn."""
-        outs = {name: self.out_file(inp, name) for name, _ in tools}
-        for name, (wall, cpu, rss, rc, least) in measure(tools, self.proj,
-                                                         outs, runs).items():
+    def run(self, inp, tools, rounds):
+        """Runs tools [(name, cmd, runs)] on one input, in turn."""
+        outs = {name: self.out_file(inp, name) for name, _, _ in tools}
+        for name, (wall, cpu, rss, rc, least) in measure(
+                tools, self.proj, outs, rounds).items():
             if rc:
-                cmd = dict(tools)[name]
+                cmd = next(c for n, c, _ in tools if n == name)
                 print("bench: %s on %s exited %d: %s" % (name, inp, rc,
                                                           " ".join(cmd)))
             self.results[inp, name] = (wall, cpu, rss, least)
@@ -147,26 +156,29 @@ class Bench:
         return cmd + [spec]
 
     def compare(self, inp, spec, rows, jsonnet_entry, runs, files):
-        """Every tool on one input; checks the bodies against hgc's. files:
+        """Every tool on one input, Python and jsonnet SLOW_RUNS times
+        among the others' runs; checks the bodies against hgc's. files:
         every YAML file the input reads, for `floor --parse`."""
-        tools = [("hgc", self.hgc(spec, rows))]
+        tools = [("hgc", self.hgc(spec, rows), runs)]
         if self.a.nocurl:
-            tools.append(("hgc-nocurl", self.hgc(spec, rows, self.a.nocurl)))
+            tools.append(("hgc-nocurl", self.hgc(spec, rows, self.a.nocurl),
+                          runs))
         tools.append(("floor", [self.a.floor, spec] + ([rows] if rows
-                                                        else [])))
-        tools.append(("parse", [self.a.floor, "--parse"] + files))
+                                                        else []), runs))
+        tools.append(("parse", [self.a.floor, "--parse"] + files, runs))
+        slow = min(runs, SLOW_RUNS)
+        if self.a.python:
+            tools.append(("python", [self.a.python, self.a.lower_py, spec] +
+                          ([rows] if rows else []), slow))
+        if jsonnet_entry and self.a.jsonnet:
+            tools.append(("jsonnet", [self.a.jsonnet, "-J", self.a.bench_dir,
+                                      jsonnet_entry], slow))
         self.run(inp, tools, runs)
         h = self.out_file(inp, "hgc")
         if self.a.python:
-            self.run(inp, [("python", [self.a.python, self.a.lower_py, spec] +
-                            ([rows] if rows else []))],
-                     min(runs, SLOW_RUNS))
             self.matches.append((inp, "python", bodies_match(
                 h, self.out_file(inp, "python"), False)))
         if jsonnet_entry and self.a.jsonnet:
-            self.run(inp, [("jsonnet", [self.a.jsonnet, "-J",
-                                        self.a.bench_dir, jsonnet_entry])],
-                     min(runs, SLOW_RUNS))
             self.matches.append((inp, "jsonnet", bodies_match(
                 h, self.out_file(inp, "jsonnet"), True)))
 
@@ -213,19 +225,29 @@ class Bench:
                     self.target(">= %dx faster than %s (%s)" % (
                         want, tool, inp), x >= want, detail)
 
+    def measure_rows(self, runs):
+        """hgc on the batch of each size in ROWS, the sizes in turn, runs
+        times each: a slow moment of the machine falls on all sizes alike,
+        not on the 100,000 rows' runs together (once 1.5x their time)."""
+        tools = [(str(n), self.hgc("batch.yaml", "rows-%d.yaml" % n), runs)
+                 for n in ROWS]
+        outs = {str(n): self.out_file("batch %d" % n, "hgc") for n in ROWS}
+        self.sizes = {int(name): r for name, r in
+                     measure(tools, self.proj, outs, runs).items()}
+
     def scaling(self):
         """Peak memory and time per row from 1,000 to 100,000 rows. Time is
-        the least CPU of each size's runs: the sizes are timed at different
-        moments, a busy moment only adds time, and the marginal cost, a
-        difference, would double it (a median once showed 2.2x)."""
-        t = {n: self.results[("batch %d" % n, "hgc")] for n in ROWS}
+        the least CPU of each size's runs: a busy moment only adds time,
+        and the marginal cost, a difference, would double it (a median
+        once showed 2.2x)."""
+        t = {n: self.sizes[n] for n in ROWS}
         print("\nhgc per batch row (least CPU of its runs):")
         for n in ROWS:
             print("  %7d rows: %6.1f us/row, peak RSS %7.1f MiB" % (
-                n, t[n][3] / n * 1e6, t[n][2] / 1024))
+                n, t[n][4] / n * 1e6, t[n][2] / 1024))
         lo, mid, hi = (t[n] for n in ROWS)
-        slope1 = (mid[3] - lo[3]) / (ROWS[1] - ROWS[0])
-        slope2 = (hi[3] - mid[3]) / (ROWS[2] - ROWS[1])
+        slope1 = (mid[4] - lo[4]) / (ROWS[1] - ROWS[0])
+        slope2 = (hi[4] - mid[4]) / (ROWS[2] - ROWS[1])
         print("  marginal: %.1f us/row from 1k to 10k, %.1f us/row from "
               "10k to 100k" % (slope1 * 1e6, slope2 * 1e6))
         self.target("time per row flat, 1,000 to 100,000 rows",
@@ -366,12 +388,7 @@ def main():
     b.compare("batch %d" % JSONNET_ROWS, "batch.yaml",
               "rows-%d.yaml" % JSONNET_ROWS, "batch-%d.jsonnet" % JSONNET_ROWS,
               quick, batch + ["rows-%d.yaml" % JSONNET_ROWS])
-    for n in (ROWS[0], ROWS[2]):
-        b.run("batch %d" % n, [("hgc", b.hgc("batch.yaml",
-                                             "rows-%d.yaml" % n))],
-              # the median of 3: one slow run (the machine's load) once
-              # made a flat cost per row look doubled
-              min(3, args.runs) if n == ROWS[2] else args.runs)
+    b.measure_rows(max(args.runs, ROWS_RUNS))
     inputs = ["batch 10000", "50 scenes", "include tree",
               "batch %d" % JSONNET_ROWS]
     b.table(inputs)
