@@ -48,8 +48,8 @@ QUICK = 5  # inputs that take milliseconds get this many times the runs
 SLOW_RUNS = 3
 ROWS = [1000, 10000, 100000]
 # Rounds of the batch sizes in turn (at least): the marginal cost is a
-# difference of least times, and the 100,000 rows once took 1.3x their
-# usual time in all five runs of a bench.
+# difference of least times, and with 5 rounds the 100,000 rows once took
+# 1.3x their usual time in all five.
 ROWS_RUNS = 7
 # jsonnet's time per row grows with the batch (190 ms a row at 1,000
 # rows): it runs a batch of 100, and so do the others, to compare.
@@ -228,7 +228,8 @@ class Bench:
     def measure_rows(self, runs):
         """hgc on the batch of each size in ROWS, the sizes in turn, runs
         times each: a slow moment of the machine falls on all sizes alike,
-        not on the 100,000 rows' runs together (once 1.5x their time)."""
+        not on the 100,000 rows' runs together (run one after another,
+        all three once took 1.5x their time)."""
         tools = [(str(n), self.hgc("batch.yaml", "rows-%d.yaml" % n), runs)
                  for n in ROWS]
         outs = {str(n): self.out_file("batch %d" % n, "hgc") for n in ROWS}
