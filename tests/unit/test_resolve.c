@@ -1001,16 +1001,20 @@ static void test_closes_files(void) {
              ? unit_fail("%d descriptors open before, %d after", before, after)
              : NULL);
   struct rlimit was, low;
-  getrlimit(RLIMIT_NOFILE, &was);
+  begin();
+  if (getrlimit(RLIMIT_NOFILE, &was) != 0) {
+    result("include-low-fd-limit", "getrlimit failed");
+    return;
+  }
   low = was;
   low.rlim_cur = (rlim_t)before + 12;
-  setrlimit(RLIMIT_NOFILE, &low);
-  begin();
+  bool lowered = setrlimit(RLIMIT_NOFILE, &low) == 0;
   n = include_resolve(&ctx, "fds.yaml");
   setrlimit(RLIMIT_NOFILE, &was);
-  result("include-low-fd-limit", !n || n->npairs != 301
-                                     ? unit_fail("got:\n%s", captured())
-                                     : NULL);
+  result("include-low-fd-limit",
+         !lowered                 ? "setrlimit failed"
+         : !n || n->npairs != 301 ? unit_fail("got:\n%s", captured())
+                                  : NULL);
 }
 
 // The "error: ..." texts of the diagnostics, one per line, in order.
