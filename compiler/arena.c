@@ -175,9 +175,14 @@ static Block *new_block(Arena *a, size_t size) {
   return b;
 }
 
+// n rounded up to a multiple of ARENA_ALIGN.
+static size_t aligned(size_t n) {
+  return (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+}
+
 // size bytes, not zeroed: for what is written whole at once (strings).
 void *arena_alloc(Arena *a, size_t size) {
-  size = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+  size = aligned(size);
   Block *b = a->head;
   if (!b || b->size - b->used < size) {
     b = new_block(a, size);
@@ -201,8 +206,8 @@ void *arena_alloc(Arena *a, size_t size) {
 }
 
 void *arena_resize(Arena *a, void *p, size_t old, size_t size) {
-  old = (old + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
-  size_t want = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+  old = aligned(old);
+  size_t want = aligned(size);
   Block *b = a->head;
   if (b && (unsigned char *)p + old == b->data + b->used &&
       b->size - (b->used - old) >= want) {
@@ -234,7 +239,7 @@ void *arena_grow(Arena *a, void *items, int n, int *cap, size_t size) {
 // The NUL and the padding after it are zeroed: PCRE2's JIT reads a
 // subject a word at a time, past its end.
 char *arena_strndup(Arena *a, const char *s, size_t n) {
-  size_t size = (n + ARENA_ALIGN) & ~(size_t)(ARENA_ALIGN - 1);
+  size_t size = aligned(n + 1);
   char *p = arena_alloc(a, size);
   memcpy(p, s, n);
   memset(p + n, 0, size - n);

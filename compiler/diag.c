@@ -297,6 +297,14 @@ static SourceFile *read_error(Ctx *ctx, const char *path, const Loc *from,
   return NULL;
 }
 
+// Reports the system call on fd that just failed, and closes fd.
+static SourceFile *read_failed(Ctx *ctx, const char *path, int fd,
+                               const Loc *from) {
+  const char *why = strerror(errno);
+  close(fd);
+  return read_error(ctx, path, from, why);
+}
+
 // A mapped file cut short while hgc reads it (a rows file rewritten
 // during a batch) raises SIGBUS at the first page past its new end, which
 // would end the run. As systemd does for its journals, the handler maps a
@@ -495,11 +503,8 @@ static SourceFile *read_source(Ctx *ctx, const char *path, int fd,
     guess = left < READ_GUESS ? left + 1 : READ_GUESS;
     text = arena_alloc(ctx->perm, guess + 1);
     ssize_t n = read_some(fd, text, guess);
-    if (n < 0) {
-      int e = errno;
-      close(fd);
-      return read_error(ctx, path, from, strerror(e));
-    }
+    if (n < 0)
+      return read_failed(ctx, path, fd, from);
     len = (size_t)n;
     if (len && len < guess) {
       ctx->read_bytes += len;
@@ -508,11 +513,8 @@ static SourceFile *read_source(Ctx *ctx, const char *path, int fd,
     }
   }
   struct stat st;
-  if (fstat(fd, &st) != 0) {
-    int e = errno;
-    close(fd);
-    return read_error(ctx, path, from, strerror(e));
-  }
+  if (fstat(fd, &st) != 0)
+    return read_failed(ctx, path, fd, from);
   if (!S_ISREG(st.st_mode)) {
     close(fd);
     return read_error(ctx, path, from,
@@ -549,11 +551,8 @@ static SourceFile *read_source(Ctx *ctx, const char *path, int fd,
   }
   while (len < cap) {
     ssize_t n = read_some(fd, text + len, cap - len);
-    if (n < 0) {
-      int e = errno;
-      close(fd);
-      return read_error(ctx, path, from, strerror(e));
-    }
+    if (n < 0)
+      return read_failed(ctx, path, fd, from);
     if (n == 0)
       break;
     len += (size_t)n;

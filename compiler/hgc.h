@@ -226,9 +226,9 @@ void ctx_free(Ctx *ctx);
 // first bad byte). `from` is the include or key that names the file, for
 // "included from" lines; NULL for files named on the command line.
 SourceFile *diag_read_file(Ctx *ctx, const char *path, const Loc *from);
-// The same from fd, open on path for reading; closes it (maybe later:
-// see diag_close_files). regular: the file was listed as a regular file,
-// so it may be read before its fstat.
+// The same from fd, open on path for reading (or -1: opens path); closes
+// it (maybe later: see diag_close_files). regular: the file was listed as
+// a regular file, so it may be read before its fstat.
 SourceFile *diag_read_fd(Ctx *ctx, int fd, bool regular, const char *path,
                          const Loc *from);
 // Closes the files read whose descriptors are still open. ctx_free calls
@@ -360,7 +360,8 @@ Node *load_stream_next(Loader *l);
 bool load_stream_anchored(const Loader *l);
 Node *load_stream_end(Loader *l);
 
-// FNV-1a of n bytes, for the hash tables of load.c, vars.c and main.c.
+// FNV-1a of n bytes, for the hash tables of load.c, vars.c, include.c and
+// main.c.
 size_t text_hash(const char *s, size_t n);
 
 ScalarType node_type(const Node *n);       // n must be a scalar

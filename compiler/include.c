@@ -148,13 +148,6 @@ static Dir *canonical_dir(Ctx *ctx, Paths *p, const char *dir) {
 // cost more than the fstats it saves.
 #define LIST_MAX 4096
 
-static uint32_t name_hash(const char *s) {
-  uint32_t h = 2166136261u;
-  for (; *s; s++)
-    h = (h ^ (unsigned char)*s) * 16777619u;
-  return h;
-}
-
 #if defined(__linux__) && defined(SYS_getdents64)
 // Whether d is on a local file system whose regular files read as they
 // stat: on these a read stops short only at the end of the file, which
@@ -217,7 +210,7 @@ static void list_dir(Ctx *ctx, Dir *d) {
   d->regular = arena_calloc(ctx->arena, slots * sizeof *d->regular);
   d->slots = slots;
   for (int i = 0; i < n; i++) {
-    size_t k = name_hash(names[i]) & (slots - 1);
+    size_t k = text_hash(names[i], strlen(names[i])) & (slots - 1);
     while (d->regular[k])
       k = (k + 1) & (slots - 1);
     d->regular[k] = names[i];
@@ -231,8 +224,9 @@ static void list_dir(Ctx *ctx, Dir *d) {
 static bool listed_regular(const Dir *d, const char *name) {
   if (!d->slots)
     return false;
-  for (size_t k = name_hash(name) & (d->slots - 1); d->regular[k];
-       k = (k + 1) & (d->slots - 1))
+  size_t mask = d->slots - 1;
+  for (size_t k = text_hash(name, strlen(name)) & mask; d->regular[k];
+       k = (k + 1) & mask)
     if (strcmp(d->regular[k], name) == 0)
       return true;
   return false;
@@ -748,9 +742,8 @@ static Node *resolve_map(Resolver *r, const Node *doc, const Node *at,
 static Node *resolve_file(Resolver *r, const Node *at, const char *path,
                           Opened o, const char *real, const Node *hgc,
                           bool splice) {
-  const Loc *from = at ? &at->loc : NULL;
-  SourceFile *f = o.fd >= 0 ? diag_read_fd(r->ctx, o.fd, o.regular, path, from)
-                            : diag_read_file(r->ctx, path, from);
+  SourceFile *f =
+      diag_read_fd(r->ctx, o.fd, o.regular, path, at ? &at->loc : NULL);
   Node *doc = f ? load_source(r->ctx, f) : NULL;
   if (!doc)
     return NULL;

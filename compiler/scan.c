@@ -92,6 +92,18 @@ static void skip_spaces(Scanner *sc) {
     sc->i++;
 }
 
+// Past a comment that starts at s[i], if one does, to its line break.
+static void skip_comment(Scanner *sc) {
+  if (sc->i < sc->n && sc->s[sc->i] == '#')
+    while (sc->i < sc->n && sc->s[sc->i] != '\n')
+      sc->i++;
+}
+
+// A ':' at s[i] that ends a key: a blank follows it.
+static bool at_colon(const Scanner *sc) {
+  return sc->i < sc->n && sc->s[sc->i] == ':' && blank_at(sc, sc->i + 1);
+}
+
 // libyaml's 1-based column of s[at] on the current line: it counts
 // characters, not bytes. Counted on from the last answer, so that a long
 // line costs linear time.
@@ -185,9 +197,7 @@ static void newline(Scanner *sc) {
 static bool to_content(Scanner *sc) {
   for (;;) {
     skip_spaces(sc);
-    if (sc->i < sc->n && sc->s[sc->i] == '#')
-      while (sc->i < sc->n && sc->s[sc->i] != '\n')
-        sc->i++;
+    skip_comment(sc);
     if (sc->i == sc->n) {
       sc->eof = true;
       return true;
@@ -390,8 +400,7 @@ static bool starts_key(Scanner *sc) {
   if (is_quote(sc->s[at])) {
     yes = quoted(sc, NULL, NULL);
     skip_spaces(sc);
-    yes =
-        yes && sc->i < sc->n && sc->s[sc->i] == ':' && blank_at(sc, sc->i + 1);
+    yes = yes && at_colon(sc);
   } else {
     yes = plain_start(sc, false) && plain(sc, false, &end) == ':';
   }
@@ -429,7 +438,7 @@ static bool key(Scanner *sc) {
   int stop = scalar_here(sc, false);
   if (stop == '"') {
     skip_spaces(sc);
-    if (sc->i < sc->n && sc->s[sc->i] == ':' && blank_at(sc, sc->i + 1))
+    if (at_colon(sc))
       stop = ':';
   }
   if (stop != ':' || sc->i - at > SCAN_KEY)
@@ -466,7 +475,7 @@ static bool flow_node(Scanner *sc) {
       return false;
     if (map) {
       skip_spaces(sc);
-      if (sc->i == sc->n || sc->s[sc->i] != ':' || !blank_at(sc, sc->i + 1))
+      if (!at_colon(sc))
         return false;
       sc->i++;
       skip_spaces(sc);
@@ -534,9 +543,7 @@ static bool block_scalar(Scanner *sc, int parent) {
       break;
   }
   skip_spaces(sc);
-  if (sc->i < sc->n && s[sc->i] == '#')
-    while (sc->i < sc->n && s[sc->i] != '\n')
-      sc->i++;
+  skip_comment(sc);
   if (sc->i < sc->n && s[sc->i] != '\n')
     return false;
   if (sc->i < sc->n)
